@@ -1,0 +1,255 @@
+"""/api/v1: JSON in, JSON out, no cookies."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+
+from . import articles, defences, listing
+from .errors import abort_json, json_response
+from .extensions import client_address, db, limiter
+from .forms import CommentForm
+from .models import Article, Comment, Status
+from .tokens import Cursor, issue_form_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# What a CDN may do with a listing: keep it a few seconds. Browsers revalidate
+# every time (a cheap 304), so a reader who posts and reloads sees the post.
+LIST_CACHE_CONTROL = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"
+MAX_COUNT_IDS = 100
+
+
+def _read_limits() -> str:
+    return current_app.config["READ_LIMITS"]
+
+
+def _post_limits() -> str:
+    return current_app.config["POST_LIMITS"]
+
+
+@bp.after_request
+def no_sniffing(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- listing -----------------------------------------------------------------
+
+
+def _query_param(name: str, default: str) -> str:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        abort_json(400, "invalid_parameter", f"Give '{name}' at most once.", parameter=name)
+    return values[0] if values else default
+
+
+def _invalid(name: str, message: str) -> None:
+    abort_json(400, "invalid_parameter", message, parameter=name)
+
+
+@bp.get("/articles/<path:article_id>/comments")
+@limiter.limit(_read_limits)
+def list_comments(article_id: str) -> Response:
+    articles.require_valid_id(article_id)
+    sort = _query_param("sort", "newest")
+    if sort not in listing.SORTS:
+        _invalid("sort", "'sort' is 'newest' or 'oldest'.")
+    raw_limit = _query_param("limit", "20")
+    if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= 100):
+        _invalid("limit", "'limit' is a whole number from 1 to 100.")
+    raw_cursor = _query_param("cursor", "")
+    cursor = None
+    if raw_cursor:
+        try:
+            cursor = Cursor.decode(raw_cursor, sort)
+        except ValueError:
+            _invalid("cursor", "'cursor' must be a next_cursor from this listing and sort.")
+
+    key = listing.page_key(article_id, sort, int(raw_limit), cursor)
+    etag = key.etag()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        form = json.dumps(
+            {
+                "min_length": current_app.config["MIN_LENGTH"],
+                "max_length": current_app.config["MAX_LENGTH"],
+                "token": issue_form_token(article_id),
+            },
+            separators=(",", ":"),
+        )
+        body = listing.render(key)[:-1] + ',"form":' + form + "}"
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    return response
+
+
+@bp.get("/counts")
+@limiter.limit(_read_limits)
+def counts() -> Response:
+    ids = request.args.getlist("article_id")
+    if not ids:
+        _invalid("article_id", "Give at least one 'article_id'.")
+    if len(ids) > MAX_COUNT_IDS:
+        _invalid("article_id", f"Give at most {MAX_COUNT_IDS} 'article_id' values.")
+    for article_id in ids:
+        articles.require_valid_id(article_id)
+    found = dict(
+        db.session.execute(
+            select(Article.id, Article.published_count).where(Article.id.in_(set(ids)))
+        ).all()
+    )
+    return json_response({"counts": {article_id: found.get(article_id, 0) for article_id in ids}})
+
+
+# --- posting -----------------------------------------------------------------
+
+_TEXT_FIELDS = ("author", "body", "email", "token")
+_KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, "parent_id"))
+MAX_ID = 2**31 - 1
+
+
+def _origin_allowed(origin: str) -> bool:
+    allowed = current_app.config["ALLOWED_ORIGINS"]
+    own = request.host_url.rstrip("/")
+    return origin == own or "*" in allowed or origin in allowed
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice")
+        seen[key] = value
+    return seen
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _read_json_object() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        abort_json(
+            415,
+            "unsupported_media_type",
+            "Send the comment as JSON (Content-Type: application/json).",
+        )
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        data = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_constant=_no_constants,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        reason = "not UTF-8" if isinstance(error, UnicodeDecodeError) else "not valid JSON"
+        abort_json(400, "invalid_json", f"The request body could not be read: it is {reason}.")
+    if not isinstance(data, dict):
+        abort_json(400, "invalid_json", "The request body must be a JSON object.")
+    return data
+
+
+def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name in _TEXT_FIELDS:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            errors[name] = ["Must be text."]
+    parent = data.get("parent_id")
+    if parent is not None and (
+        isinstance(parent, bool) or not isinstance(parent, int) or not 1 <= parent <= MAX_ID
+    ):
+        errors["parent_id"] = ["Must be the id of a comment, a whole number."]
+    return errors
+
+
+def sender_hash(address: str) -> str:
+    """A keyed hash of the client address: stable per sender, not reversible."""
+    key = hashlib.sha256(b"sender-hash:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@bp.post("/articles/<path:article_id>/comments")
+@limiter.limit(_post_limits)
+def post_comment(article_id: str) -> Response:
+    articles.require_valid_id(article_id)
+    origin = request.headers.get("Origin")
+    if origin is not None and not _origin_allowed(origin):
+        abort_json(
+            403,
+            "origin_not_allowed",
+            f"Pages on {origin[:200]} may not post comments here. "
+            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
+        )
+    data = _read_json_object()
+    errors = _type_errors(data)
+    form = CommentForm.from_json({k: v for k, v in data.items() if k not in errors})
+    if not form.validate():
+        errors = {**form.errors, **errors}
+    parent_id = form.parent_id.data if "parent_id" not in errors else None
+    if parent_id is not None and not _is_published_comment(parent_id, article_id):
+        errors["parent_id"] = ["The comment you are replying to is not on this article."]
+    if errors:
+        abort_json(
+            422,
+            "validation_failed",
+            "Some fields need attention.",
+            fields={name: list(messages) for name, messages in errors.items()},
+        )
+
+    article = articles.find(article_id)
+    if article is not None and article.closed:
+        abort_json(403, "comments_closed", "Comments are closed on this article.")
+
+    draft = defences.Draft(
+        article_id=article_id,
+        author=form.author.data,
+        body=form.body.data,
+        email=form.email.data or None,
+        parent_id=parent_id,
+        sender_hash=sender_hash(client_address()),
+        token=data.get("token"),
+        extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
+    )
+    verdict = defences.assess(draft)
+    comment = Comment(
+        article_id=article_id,
+        parent_id=parent_id,
+        author=draft.author,
+        email=draft.email,
+        body=draft.body,
+        status=verdict.status,
+        reason=verdict.reason,
+        sender_hash=draft.sender_hash,
+        user_agent=request.headers.get("User-Agent", "")[:512],
+    )
+    db.session.add(comment)
+    if article is None:
+        articles.ensure(article_id)
+    if verdict.status == Status.PUBLISHED:
+        articles.adjust({article_id: +1})
+    db.session.commit()
+
+    if verdict.status == Status.PUBLISHED:
+        return json_response(comment.to_public(), 201)
+    return json_response({**comment.to_public(), "status": "pending"}, 202)
+
+
+def _is_published_comment(comment_id: int, article_id: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Comment.id).where(
+                Comment.id == comment_id,
+                Comment.article_id == article_id,
+                Comment.status == Status.PUBLISHED,
+            )
+        )
+        is not None
+    )

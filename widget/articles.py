@@ -1,0 +1,63 @@
+"""Per-article state: open or closed, how many published comments, and a
+version that changes whenever what the article lists changes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .errors import abort_json
+from .extensions import db
+from .models import Article
+
+ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:~]{0,127}")
+
+
+def is_valid_id(article_id: str) -> bool:
+    return ARTICLE_ID.fullmatch(article_id) is not None
+
+
+def require_valid_id(article_id: str) -> None:
+    if not is_valid_id(article_id):
+        abort_json(
+            400,
+            "invalid_article_id",
+            "An article ID is 1 to 128 letters, digits and -_.:~ "
+            "and starts with a letter or digit.",
+        )
+
+
+def find(article_id: str) -> Article | None:
+    return db.session.get(Article, article_id)
+
+
+def ensure(article_id: str) -> None:
+    """Create the article's row if it is missing; safe under concurrency."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(Article)
+        .values(id=article_id, closed=False, published_count=0, version=0)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+def adjust(published_deltas: Mapping[str, int]) -> None:
+    """Shift published counts and bump versions, in the caller's transaction.
+
+    Every change to what an article lists goes through here, so counts stay
+    exact and cached pages and ETags go stale at once.
+    """
+    for article_id, delta in published_deltas.items():
+        db.session.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(
+                published_count=Article.published_count + delta,
+                version=Article.version + 1,
+            )
+        )

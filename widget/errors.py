@@ -1,0 +1,101 @@
+"""JSON errors for the API: one shape, every status, no internals."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from typing import Any, NoReturn
+
+from flask import Flask, Response, request
+from flask_limiter import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+from .extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# Codes and reader-facing messages for the statuses werkzeug raises itself.
+_HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be understood."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("payload_too_large", "The request is larger than 64 KiB."),
+    415: ("unsupported_media_type", "Send the comment as JSON (Content-Type: application/json)."),
+    429: ("rate_limited", "Too many requests; please wait before trying again."),
+    500: ("internal_error", "Something went wrong on our side. Please try again later."),
+}
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request to answer with the contract's error shape."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def abort_json(status: int, code: str, message: str, **extra: Any) -> NoReturn:
+    raise ApiError(status, code, message, **extra)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json")
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    return json_response({"error": code, "message": message, **extra}, status)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _retry_after_seconds() -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message, **error.extra)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(error: RateLimitExceeded) -> Response | RateLimitExceeded:
+        if not _wants_json():
+            return error
+        retry_after = _retry_after_seconds()
+        minutes = math.ceil(retry_after / 60)
+        wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
+        response = error_response(
+            429,
+            "rate_limited",
+            f"You are posting too quickly. Please try again in {wait}.",
+            retry_after=retry_after,
+        )
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Response | HTTPException:
+        if not _wants_json() or error.code is None:
+            return error
+        code, message = _HTTP_CODES.get(
+            error.code, (error.name.lower().replace(" ", "_"), error.description or error.name)
+        )
+        response = error_response(error.code, code, message)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(500, *_HTTP_CODES[500])
+        return Response("Internal Server Error", status=500, mimetype="text/plain")
