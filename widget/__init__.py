@@ -38,10 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     listing.init_app(app)
 
-    from . import api, cli, health
+    from . import admin, api, cli, demo, health
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(demo.bp)
+    app.register_blueprint(admin.bp)
     cli.init_app(app)
     return app

@@ -102,9 +102,7 @@ def render(key: PageKey) -> str:
     more = len(rows) > key.limit
     rows = rows[: key.limit]
     next_cursor = Cursor(key.sort, rows[-1].id).encode() if more else None
-    total = db.session.scalar(
-        select(Article.published_count).where(Article.id == key.article_id)
-    )
+    total = db.session.scalar(select(Article.published_count).where(Article.id == key.article_id))
     page = json.dumps(
         {
             "article_id": key.article_id,

@@ -10,9 +10,7 @@ import re
 
 # Spaces of every kind plus the invisible ones people pad with (zero-width
 # space/joiners, word joiner, BOM). Kept identical to TRIM in widget.js.
-TRIM_CHARS = (
-    "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
-)
+TRIM_CHARS = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
 _TRIM = re.compile(f"^[{TRIM_CHARS}]+|[{TRIM_CHARS}]+$")
 # Control characters other than tab and line breaks, and lone surrogates
 # (JSON can smuggle them in; no database can store them as text).
