@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database, errors, listing
+from . import config, database, errors, headers, listing
 from .extensions import cors, csrf, db, limiter, migrate
 
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_age=86400,
     )
     errors.init_app(app)
+    headers.init_app(app)
     listing.init_app(app)
 
     from . import admin, api, cli, demo, health

@@ -33,12 +33,6 @@ def _post_limits() -> str:
     return current_app.config["POST_LIMITS"]
 
 
-@bp.after_request
-def no_sniffing(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 # --- listing -----------------------------------------------------------------
 
 
