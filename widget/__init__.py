@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app,
         resources={r"/api/*": {"origins": app.config["ALLOWED_ORIGINS"]}},
         supports_credentials=False,
+        expose_headers=["Retry-After"],
         max_age=86400,
     )
     errors.init_app(app)

@@ -57,7 +57,8 @@ def _retry_after_seconds() -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    reset_time = current.window[0]  # when the oldest counted hit leaves the window
+    return max(1, math.ceil(reset_time - time.time()))
 
 
 def init_app(app: Flask) -> None:
