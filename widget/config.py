@@ -107,6 +107,9 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         SESSION_COOKIE_SECURE=not app.debug,
         SESSION_COOKIE_NAME="comments_admin",
         WTF_CSRF_TIME_LIMIT=None,
+        # The box's script and styles: cached a day, then revalidated by ETag,
+        # so a new release reaches every page within a day.
+        SEND_FILE_MAX_AGE_DEFAULT=0 if app.debug else 86400,
     )
     if test_config:
         app.config.update(test_config)
