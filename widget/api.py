@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from . import articles, defences, listing
+from . import articles, defences, listing, openapi
 from .errors import abort_json, json_response
 from .extensions import client_address, db, limiter
 from .forms import CommentForm
@@ -247,3 +247,16 @@ def _is_published_comment(comment_id: int, article_id: str) -> bool:
         )
         is not None
     )
+
+
+# --- the OpenAPI document ----------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The machine-readable contract of this API (widget/openapi.py)."""
+    config = current_app.config
+    document = openapi.document_json(config["MIN_LENGTH"], config["MAX_LENGTH"])
+    response = Response(document, mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

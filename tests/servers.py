@@ -1,0 +1,221 @@
+"""Real server processes for tests: gunicorn on a free loopback port, SQLite in a temp dir.
+
+    env = server_env(tmp_path)            # COMMENTS_* for a throwaway instance
+    migrate(env)                          # flask --app wsgi db upgrade
+    with Gunicorn(env, workers=4) as server:
+        requests.get(server.url + "/healthz")
+
+The server runs in its own process group, so ``kill()`` (SIGKILL) takes the
+master and every worker down at once, as a crash would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET_KEY = "live-server-test-secret"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (never 5000)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port != 5000:
+            return port
+
+
+def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a throwaway instance: its own SQLite file, limits off.
+
+    Every COMMENTS_* variable of the calling shell is dropped, so a developer's
+    settings never leak into a test. ``settings`` are extra COMMENTS_* values,
+    given without the prefix (``MODERATION="pre"``).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
+    env.update(
+        COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path / 'comments.db'}",
+        COMMENTS_SECRET_KEY=SECRET_KEY,
+        COMMENTS_RATELIMIT_ENABLED="false",
+        COMMENTS_MIN_FILL_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({f"COMMENTS_{name}": value for name, value in settings.items()})
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Create the schema the way operators do: ``flask --app wsgi db upgrade``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"db upgrade failed:\n{result.stdout}\n{result.stderr}")
+
+
+class Gunicorn:
+    """``gunicorn wsgi:app`` on 127.0.0.1, started and stopped by the test."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        threads: int = 1,
+        log_path: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.env = env
+        self.workers = workers
+        self.threads = threads
+        self.extra_args = extra_args
+        db_url = env["COMMENTS_DATABASE_URL"]
+        default_log = Path(db_url.removeprefix("sqlite:///")).with_name("gunicorn.log")
+        self.log_path = log_path or default_log
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def start(self, timeout: float = 60) -> Gunicorn:
+        for _attempt in range(3):  # the free port may be taken before gunicorn binds it
+            self.port = free_port()
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "wsgi:app",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                *self.extra_args,
+            ]
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    command,
+                    cwd=REPO,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: killpg reaches workers
+                )
+            if self._wait_until_healthy(timeout):
+                return self
+            if "Address already in use" not in self.log():
+                break
+        self.stop()
+        raise RuntimeError(f"gunicorn did not become healthy:\n{self.log()[-4000:]}")
+
+    def _wait_until_healthy(self, timeout: float) -> bool:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return True
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def _signal_group(self, signum: int) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: a crash, not a shutdown."""
+        self._signal_group(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Shut down gracefully; SIGKILL what is left after a few seconds."""
+        if self.process is None or self.process.poll() is not None:
+            self._signal_group(signal.SIGKILL)  # stray workers of a dead master
+            return
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.process.wait(timeout=15)
+        self._signal_group(signal.SIGKILL)
+
+    def __enter__(self) -> Gunicorn:
+        return self.start() if self.process is None else self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def raw_http(port: int, request: bytes, timeout: float = 10) -> bytes:
+    """Send bytes as they are over a socket and read the answer until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_WR)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-cased names) and body of a raw HTTP/1.x answer."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers: dict[str, Any] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
