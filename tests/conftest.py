@@ -1,21 +1,54 @@
-"""Fixtures in the flaskr style: an app per test on its own SQLite file."""
+"""Fixtures in the flaskr style: an app per test on its own database.
+
+The ``app`` fixture (and so ``client`` and ``runner``) runs every test that
+uses it twice: on its own SQLite file, and on PostgreSQL in a schema of its
+own, created before the test and dropped after it. PostgreSQL tests skip when
+the server is absent, except in CI (``CI=true``), where they fail.
+
+A test that builds its own app with ``make_app(tmp_path, ...)`` gets SQLite,
+unless it also asks for the ``backend`` fixture (for a whole module:
+``pytestmark = pytest.mark.usefixtures("backend")``), which runs it on both.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import socket
+import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from widget import create_app
 from widget.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ("sqlite", "postgres")
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# The machine's PostgreSQL (trust auth) and its `test` database; override to
+# point the suite elsewhere.
+PG_URL = os.environ.get(
+    "COMMENTS_TEST_POSTGRES_URL", f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
+)
+REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", f"redis://{REDIS_HOST}:{REDIS_PORT}/0")
+# Every schema and Redis key this run makes starts with this: ct_<start>_<pid>_.
+# The start time lets a later run drop what a killed run left behind.
+RUN_PREFIX = f"ct_{int(time.time())}_{os.getpid()}_"
+STALE_AFTER_SECONDS = 6 * 3600
+# Tests need no durability: not waiting for the WAL flush halves posting time.
+PG_TEST_OPTIONS = "-csynchronous_commit=off"
 LONG_BODY = "A considered reply about the article, long enough to pass the minimum. "
 
 
@@ -38,7 +71,118 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# --- PostgreSQL: one schema per test ------------------------------------------
+
+_backend: ContextVar[str] = ContextVar("backend", default="sqlite")
+_made_apps: list[Flask] = []
+_made_schemas: list[str] = []
+_admin: Engine | None = None
+
+
+def _pg_admin() -> Engine:
+    """An autocommit engine for CREATE/DROP SCHEMA; drops stale schemas once."""
+    global _admin
+    if _admin is None:
+        _admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        with _admin.connect() as connection:
+            names = connection.scalars(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ct\\_%'")
+            ).all()
+            for name in names:
+                started = name.split("_")[1]
+                if started.isdigit() and time.time() - int(started) > STALE_AFTER_SECONDS:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    return _admin
+
+
+def new_pg_schema() -> str:
+    """Create an empty schema for the current test; dropped when the test ends.
+
+    Connections into it carry the schema as their application_name, so the
+    drop can end any a server process still holds.
+    """
+    name = f"{RUN_PREFIX}{secrets.token_hex(4)}"
+    with _pg_admin().connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    _made_schemas.append(name)
+    return name
+
+
+def drop_pg_schema(name: str) -> None:
+    with _pg_admin().connect() as connection:
+        # Anything still connected to it (a server a test started) goes first.
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND application_name = :name"
+            ),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
+def pg_url(schema: str) -> str:
+    """A COMMENTS_DATABASE_URL that works inside ``schema`` (for server processes)."""
+    options = quote(f"-csearch_path={schema} {PG_TEST_OPTIONS}")
+    return f"{PG_URL}?options={options}&application_name={schema}"
+
+
+def pg_config(schema: str) -> dict[str, Any]:
+    """App config for ``schema``: the search path is set on every connection."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": PG_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {
+                "options": f"-csearch_path={schema} {PG_TEST_OPTIONS}",
+                "application_name": schema,
+            },
+        },
+    }
+
+
+def need_postgres() -> None:
+    need(port_open(PG_HOST, PG_PORT), f"PostgreSQL at {PG_HOST}:{PG_PORT}")
+
+
+def need_redis() -> None:
+    need(port_open(REDIS_HOST, REDIS_PORT), f"Redis at {REDIS_HOST}:{REDIS_PORT}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The database of this run of the test: "sqlite" or "postgres"."""
+    name = getattr(request, "param", "sqlite")
+    if name == "postgres":
+        need_postgres()
+    token = _backend.set(name)
+    try:
+        yield name
+    finally:
+        _backend.reset(token)
+        release_test_databases()
+
+
+def release_test_databases() -> None:
+    """Close every engine make_app opened, then drop the schemas it made."""
+    while _made_apps:
+        app = _made_apps.pop()
+        with app.app_context():
+            db.engine.dispose()
+    while _made_schemas:
+        name = _made_schemas.pop()
+        with contextlib.suppress(Exception):
+            drop_pg_schema(name)
+
+
 def make_app(tmp_path: Any, **overrides: Any) -> Flask:
+    """An app on a fresh database: SQLite under ``tmp_path``, or a new
+    PostgreSQL schema when the test runs on the postgres backend."""
     config: dict[str, Any] = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -47,19 +191,39 @@ def make_app(tmp_path: Any, **overrides: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
     }
+    if _backend.get() == "postgres" and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        config.update(pg_config(new_pg_schema()))
     config.update(overrides)
     app = create_app(config)
+    _made_apps.append(app)
     with app.app_context():
         db.create_all()
     return app
 
 
 @pytest.fixture
-def app(tmp_path: Any) -> Iterator[Flask]:
+def app(tmp_path: Any, backend: str) -> Iterator[Flask]:
     app = make_app(tmp_path)
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix no other test or run uses; its keys are deleted after."""
+    need_redis()
+    import redis
+
+    prefix = f"{RUN_PREFIX}{secrets.token_hex(4)}"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture

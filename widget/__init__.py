@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database, errors, headers, listing
+from . import config, database, errors, headers, listing, logs
 from .extensions import cors, csrf, db, limiter, migrate
 
 
@@ -39,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     listing.init_app(app)
+    app.session_interface = listing.CookielessApiSessions()  # the API never has a session
+    logs.init_app(app)  # one JSON line per request on stdout
 
     from . import admin, api, cli, demo, health
 
@@ -48,4 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(demo.bp)
     app.register_blueprint(admin.bp)
     cli.init_app(app)
+    # Limits off (COMMENTS_RATELIMIT_ENABLED=false, benchmarks): drop Flask-Limiter's
+    # per-view wrappers, which otherwise evaluate every limit on every request anyway.
+    if not app.config["RATELIMIT_ENABLED"]:
+        for endpoint, view in app.view_functions.items():
+            if getattr(view, "__wrapper-limiter-instance", None) == limiter:
+                app.view_functions[endpoint] = view.__wrapped__
     return app

@@ -15,7 +15,7 @@ from .errors import abort_json, json_response
 from .extensions import client_address, db, limiter
 from .forms import CommentForm
 from .models import Article, Comment, Status
-from .tokens import Cursor, issue_form_token
+from .tokens import Cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -66,23 +66,8 @@ def list_comments(article_id: str) -> Response:
             _invalid("cursor", "'cursor' must be a next_cursor from this listing and sort.")
 
     key = listing.page_key(article_id, sort, int(raw_limit), cursor)
-    etag = key.etag()
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        form = json.dumps(
-            {
-                "min_length": current_app.config["MIN_LENGTH"],
-                "max_length": current_app.config["MAX_LENGTH"],
-                "token": issue_form_token(article_id),
-            },
-            separators=(",", ":"),
-        )
-        body = listing.render(key)[:-1] + ',"form":' + form + "}"
-        response = Response(body, mimetype="application/json")
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
-    return response
+    # The ETag, 304 and body (cached page + form) are built in widget/listing.py.
+    return listing.respond(key, LIST_CACHE_CONTROL)
 
 
 @bp.get("/counts")

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import cache
 from .errors import abort_json
 from .extensions import db
 from .models import Article
@@ -53,6 +54,8 @@ def adjust(published_deltas: Mapping[str, int]) -> None:
     exact and cached pages and ETags go stale at once.
     """
     for article_id, delta in published_deltas.items():
+        # widget/cache.py: after commit, tell every process the version changed.
+        cache.note_changed(article_id)
         db.session.execute(
             update(Article)
             .where(Article.id == article_id)
