@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -191,27 +192,35 @@ class Gunicorn:
         self.stop()
 
 
-def raw_http(port: int, request: bytes, timeout: float = 10) -> bytes:
-    """Send bytes as they are over a socket and read the answer until the server closes."""
+def raw_http(port: int, request: bytes, timeout: float = 20) -> bytes:
+    """Send bytes exactly as given over a socket; return what the server answers.
+
+    The sending happens in a thread, so a server that answers early (a 413
+    before the body is in) and closes is read, not met with a broken pipe.
+    """
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_WR)
+
+        def send() -> None:
+            with contextlib.suppress(OSError):
+                sock.sendall(request)
+                sock.shutdown(socket.SHUT_WR)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
         chunks: list[bytes] = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        sender.join(timeout)
     return b"".join(chunks)
 
 
 def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers (lower-cased names) and body of a raw HTTP/1.x answer."""
+    """Status, headers (lower-cased names) and body of a raw HTTP/1.x answer
+    (after any interim 1xx, such as 100 Continue)."""
     head, _, body = raw.partition(b"\r\n\r\n")
+    while head.startswith(b"HTTP/1.1 1") and body.startswith(b"HTTP/"):
+        head, _, body = body.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     headers: dict[str, Any] = {}

@@ -19,6 +19,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
         template_folder="../templates",
     )
+    # No "//" -> "/" redirect: Werkzeug's is an HTML page, and every answer
+    # under /api/ is JSON. A doubled slash is simply not found (404 JSON).
+    app.url_map.merge_slashes = False
     config.load(app, test_config)
 
     if app.config["TRUSTED_PROXIES"]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from . import articles, defences, listing, openapi
 from .errors import abort_json, json_response
@@ -55,7 +56,9 @@ def list_comments(article_id: str) -> Response:
     if sort not in listing.SORTS:
         _invalid("sort", "'sort' is 'newest' or 'oldest'.")
     raw_limit = _query_param("limit", "20")
-    if not (raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= 100):
+    # Length first: int() refuses strings of over 4,300 digits with a ValueError.
+    digits = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 10
+    if not (digits and 1 <= int(raw_limit) <= 100):
         _invalid("limit", "'limit' is a whole number from 1 to 100.")
     raw_cursor = _query_param("cursor", "")
     cursor = None
@@ -114,6 +117,24 @@ def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _read_body() -> bytes:
+    """The raw request body, or a JSON 4xx when it is too large or unreadable."""
+    try:
+        raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+        # A streamed (chunked) body is cut at the limit, not refused: refuse
+        # it when there is more, rather than parse a truncated body.
+        limit = request.max_content_length
+        streamed = request.content_length is None
+        over = streamed and limit and len(raw) >= limit and request.environ["wsgi.input"].read(1)
+    except HTTPException:
+        raise
+    except Exception:  # the server's own error for a malformed transfer (bad chunks)
+        abort_json(400, "invalid_json", "The request body could not be read: it is malformed.")
+    if over:
+        abort_json(413, "payload_too_large", "The request is larger than 64 KiB.")
+    return raw
+
+
 def _read_json_object() -> dict[str, Any]:
     if request.mimetype != "application/json":
         abort_json(
@@ -121,7 +142,7 @@ def _read_json_object() -> dict[str, Any]:
             "unsupported_media_type",
             "Send the comment as JSON (Content-Type: application/json).",
         )
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = _read_body()
     try:
         data = json.loads(
             raw.decode("utf-8"),
@@ -207,7 +228,8 @@ def post_comment(article_id: str) -> Response:
         status=verdict.status,
         reason=verdict.reason,
         sender_hash=draft.sender_hash,
-        user_agent=request.headers.get("User-Agent", "")[:512],
+        # No NUL: PostgreSQL cannot store it (gunicorn refuses it; other servers may not).
+        user_agent=request.headers.get("User-Agent", "").replace("\x00", "")[:512],
     )
     db.session.add(comment)
     if article is None:

@@ -29,6 +29,8 @@ def form_token_problem(token: object, article_id: str, now: float | None = None)
     """
     if not isinstance(token, str) or not token:
         return "token_missing"
+    if not token.isascii():  # issued tokens are ASCII; a lone surrogate would not even encode
+        return "token_invalid"
     config = current_app.config
     try:
         bound_to, issued = _serializer().loads(
