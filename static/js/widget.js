@@ -47,7 +47,7 @@ li{display:flex;gap:.75em;padding:.9em 0;border-top:1px solid var(--line)}
 .avatar{flex:none;display:grid;place-items:center;width:2.5em;height:2.5em;border-radius:50%;
 background:var(--acc);color:var(--on);font-weight:700}
 .c{min-width:0}p{margin:0}
-.author{font-weight:700;margin-right:.5em}time,.count,.note,.pending{font-size:.875em}
+.author{font-weight:700;margin-inline-end:.5em}time,.count,.note,.pending{font-size:.875em}
 .text{margin-top:.25em;white-space:pre-wrap;overflow-wrap:anywhere}
 .pending{font-style:italic;margin-top:.25em}
 label{display:block;font-weight:700;margin:1em 0 .25em}
@@ -206,7 +206,7 @@ button:disabled{opacity:.5;cursor:not-allowed}
         if (!form) {
           form = comments(data.form);
           section.append(form);
-          if (data.closed) form.close();
+          if (data.closed) close();
         }
       } catch (error) {
         state.textContent = error.message;
@@ -215,6 +215,13 @@ button:disabled{opacity:.5;cursor:not-allowed}
       loading = false;
     };
     more.addEventListener("click", load);
+
+    const close = () => {
+      const closed = el("p", "status", "Comments are closed on this article.");
+      closed.tabIndex = -1;
+      form.replaceWith(closed);
+      closed.focus();
+    };
 
     // The "Leave a Comment" form, once the service has said what it accepts.
     function comments({ min_length: min, max_length: max, token }) {
@@ -305,13 +312,6 @@ button:disabled{opacity:.5;cursor:not-allowed}
       });
       check();
 
-      form.close = () => {
-        const closed = el("p", "status", "Comments are closed on this article.");
-        closed.tabIndex = -1;
-        form.replaceWith(closed);
-        closed.focus();
-      };
-
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         check();
@@ -356,7 +356,7 @@ button:disabled{opacity:.5;cursor:not-allowed}
             const wait = seconds < 120 ? plural(seconds, "second") : plural(Math.ceil(seconds / 60), "minute");
             say(`You are posting too quickly. Please try again in ${wait}.`, true);
           } else if (data.error === "comments_closed") {
-            form.close();
+            close();
             return;
           } else {
             say(data.message || `Your comment could not be posted (error ${status}).`, true);
