@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
+
+from widget.extensions import db
+
+from .conftest import make_app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """The demo pages never touch the database: one backend is enough."""
+    app = make_app(tmp_path)
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(
