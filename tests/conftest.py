@@ -188,6 +188,9 @@ def make_app(tmp_path: Any, **overrides: Any) -> Flask:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/comments.db",
         "MIN_FILL_SECONDS": 0,
+        # Tests post the same text many times; tests/test_defences.py turns
+        # the duplicate defence back on.
+        "DUPLICATE_WINDOW": 0,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
     }

@@ -99,6 +99,10 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         MODERATION=moderation,
         TRUSTED_PROXIES=_int(get("COMMENTS_TRUSTED_PROXIES", "0"), "COMMENTS_TRUSTED_PROXIES"),
         MIN_FILL_SECONDS=_int(get("COMMENTS_MIN_FILL_SECONDS", "3"), "COMMENTS_MIN_FILL_SECONDS"),
+        # The same text again within this many seconds is refused; 0 turns it off.
+        DUPLICATE_WINDOW=_int(
+            get("COMMENTS_DUPLICATE_WINDOW", "86400"), "COMMENTS_DUPLICATE_WINDOW"
+        ),
         TOKEN_MAX_AGE=6 * 3600,
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
