@@ -103,3 +103,82 @@ class Article(db.Model):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     published_count: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Admin-side tables -------------------------------------------------------------
+
+# The dashboard's 30-day chart reads comments by time, and the duplicate
+# defence looks for the same text on one article within a day.
+Index("ix_comments_created_at", Comment.created_at)
+Index("ix_comments_article_created", Comment.article_id, Comment.created_at)
+# Deleting spam sets its replies' parent_id to NULL: find them without a scan.
+Index("ix_comments_parent_id", Comment.parent_id)
+
+
+class Admin(db.Model):
+    """Someone who may sign in to /admin. Created by ``flask create-admin``."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # An argon2id hash (argon2-cffi), parameters included.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RuleAction(enum.StrEnum):
+    HOLD = "hold"
+    REJECT = "reject"
+
+
+class BlockedPhrase(db.Model):
+    """A word or phrase that holds or rejects any comment containing it."""
+
+    __tablename__ = "blocked_phrases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stored normalised (NFKC, case-folded, single spaces), matched as whole words.
+    phrase: Mapped[str] = mapped_column(String(200), unique=True)
+    action: Mapped[str] = mapped_column(String(8), default=RuleAction.HOLD)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class Ban(db.Model):
+    """A sender (by address hash) who may not post until ``expires_at``."""
+
+    __tablename__ = "bans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None: until lifted by hand.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+    def active(self, now: datetime | None = None) -> bool:
+        return self.expires_at is None or self.expires_at > (now or utcnow())
+
+
+class Setting(db.Model):
+    """A switch an admin turned (key/value); a missing key means the default."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(db.Model):
+    """Who did what, when, to how many comments."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
