@@ -1,17 +1,58 @@
-"""What happens to a valid comment: published, held, or refused, and why.
+"""What happens to a valid comment: published, held, marked as spam, or
+refused, and why.
 
-Each defence returns a reason code that is stored on the comment, so the
-admin list can explain every decision.
+``assess`` runs small checks in order; the first that has something to say
+decides. Refusals raise the API's JSON error; every other decision carries a
+reason code that is stored on the comment, so the admin list can explain it
+(``REASONS`` holds the words the admin sees).
+
+Refused (nothing is stored):
+  banned sender                       403 sender_banned
+  text padded to reach the minimum    422 validation_failed (body)
+  a blocked phrase set to "reject"    422 validation_failed (body)
+  the same text again within a day    422 validation_failed (body)
+Marked as spam, answered 202 like any held comment (a bot learns nothing):
+  honeypot      the hidden "website" field was filled in
+Held for moderation (202):
+  token_*       no valid form token (see tokens.py)
+  too_fast      posted sooner than COMMENTS_MIN_FILL_SECONDS after the token
+  blocked_phrase, too_many_links, pre_moderation, first_comment
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import pairwise
 
 from flask import current_app
+from sqlalchemy import select
 
-from .models import Status
+from . import moderation
+from .errors import abort_json
+from .extensions import db
+from .models import BlockedPhrase, Comment, RuleAction, Status, utcnow
 from .tokens import form_token_problem
+
+MAX_LINKS = 2  # more links than this and a comment is held
+HONEYPOT_FIELD = "website"
+
+# Reason codes and what they mean, for the admin list.
+REASONS: dict[str, str] = {
+    "token_missing": "No form token: not sent from the comment box",
+    "token_invalid": "Forged or damaged form token",
+    "token_expired": "Form token older than 6 hours",
+    "token_wrong_article": "Form token issued for another article",
+    "too_fast": "Posted seconds after the form was shown",
+    "honeypot": "Filled in the hidden field only bots see",
+    "blocked_phrase": "Contains a blocked word or phrase",
+    "too_many_links": f"More than {MAX_LINKS} links",
+    "pre_moderation": "Pre-moderation is on: every comment waits",
+    "first_comment": "First comment from this sender",
+}
 
 
 @dataclass(frozen=True)
@@ -34,11 +75,175 @@ class Verdict:
     reason: str | None = None
 
 
+@dataclass
+class _Rules:
+    """What the admins configured, read once per post."""
+
+    settings: moderation.Settings
+    phrases: Sequence[BlockedPhrase] = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> _Rules:
+        return cls(
+            settings=moderation.settings(),
+            phrases=db.session.scalars(select(BlockedPhrase)).all(),
+        )
+
+
+Check = Callable[[Draft, _Rules], Verdict | None]
+
+
+def _refuse(message: str) -> None:
+    abort_json(422, "validation_failed", "Some fields need attention.", fields={"body": [message]})
+
+
+# --- refusals ------------------------------------------------------------------
+
+
+def banned_sender(draft: Draft, rules: _Rules) -> None:
+    if moderation.active_ban(draft.sender_hash) is not None:
+        abort_json(
+            403,
+            "sender_banned",
+            "Comments from your connection are blocked on this site for now.",
+        )
+
+
+_RUN = re.compile(r"(.)\1{3,}", re.DOTALL)  # the same character 4+ times
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def padding_problem(body: str, minimum: int) -> str | None:
+    """Why ``body`` looks padded to reach ``minimum`` characters, or None."""
+    squeezed = _RUN.sub(r"\1\1\1", _SPACES.sub(" ", body))
+    if len(squeezed) < minimum:
+        return (
+            "Your comment reaches the minimum length only by repeating characters "
+            f"or spaces: without them it has {len(squeezed)} of the {minimum} needed."
+        )
+    words = _WORD.findall(body.casefold())
+    repeats = sum(len(w) + 1 for previous, w in pairwise(words) if w == previous)
+    if len(squeezed) - repeats < minimum:
+        return (
+            "Your comment reaches the minimum length only by repeating words: "
+            f"please write {minimum} characters of real text."
+        )
+    if len(set(body.casefold()) - set(" \t\r\n")) <= 6:
+        return "Your comment uses too few different characters to be read as text."
+    if 8 <= len(words) <= 100 and len(set(words)) * 3 < len(words):
+        return "Your comment repeats the same few words over and over."
+    raw = body.encode()
+    if len(raw) >= 400 and len(zlib.compress(raw)) < len(raw) * 0.12:
+        return "Your comment repeats the same passage over and over."
+    return None
+
+
+def padded(draft: Draft, rules: _Rules) -> None:
+    problem = padding_problem(draft.body, current_app.config["MIN_LENGTH"])
+    if problem:
+        _refuse(problem)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(word) for word in phrase.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)")
+
+
+def _blocked(draft: Draft, rules: _Rules, action: RuleAction) -> bool:
+    candidates = [p.phrase for p in rules.phrases if p.action == action]
+    if not candidates:
+        return False
+    seen = moderation.normalise(f"{draft.author}\n{draft.body}")
+    return any(_phrase_pattern(phrase).search(seen) for phrase in candidates)
+
+
+def rejected_phrase(draft: Draft, rules: _Rules) -> None:
+    if _blocked(draft, rules, RuleAction.REJECT):
+        _refuse("Your comment contains a word or phrase this site does not accept.")
+
+
+def duplicate(draft: Draft, rules: _Rules) -> None:
+    """The same text again within the window, on this article or from this sender."""
+    window = current_app.config["DUPLICATE_WINDOW"]
+    if not window:
+        return
+    since = utcnow() - timedelta(seconds=window)
+    recent = select(Comment.id).where(Comment.created_at >= since, Comment.body == draft.body)
+    # Two queries, each narrowed by its own index, rather than one OR.
+    if db.session.scalar(recent.where(Comment.article_id == draft.article_id).limit(1)) or (
+        db.session.scalar(recent.where(Comment.sender_hash == draft.sender_hash).limit(1))
+    ):
+        _refuse("This exact text was already posted in the last day. Please write something new.")
+
+
+# --- spam and holds ------------------------------------------------------------
+
+
+def honeypot(draft: Draft, rules: _Rules) -> Verdict | None:
+    # Readers never see the field; whatever fills it is a bot. Marked as spam
+    # but answered like a held comment, so the bot learns nothing.
+    if draft.extra.get(HONEYPOT_FIELD) not in (None, ""):
+        return Verdict(Status.SPAM, "honeypot")
+    return None
+
+
+def form_token(draft: Draft, rules: _Rules) -> Verdict | None:
+    problem = form_token_problem(draft.token, draft.article_id)
+    return Verdict(Status.PENDING, problem) if problem else None
+
+
+def held_phrase(draft: Draft, rules: _Rules) -> Verdict | None:
+    if _blocked(draft, rules, RuleAction.HOLD):
+        return Verdict(Status.PENDING, "blocked_phrase")
+    return None
+
+
+_LINK = re.compile(r"(?i)(?<![\w.])(?:https?://|www\.)")
+
+
+def too_many_links(draft: Draft, rules: _Rules) -> Verdict | None:
+    if len(_LINK.findall(draft.body)) > MAX_LINKS:
+        return Verdict(Status.PENDING, "too_many_links")
+    return None
+
+
+def pre_moderation(draft: Draft, rules: _Rules) -> Verdict | None:
+    if rules.settings.holds_everything:
+        return Verdict(Status.PENDING, "pre_moderation")
+    return None
+
+
+def first_comment(draft: Draft, rules: _Rules) -> Verdict | None:
+    if not rules.settings.hold_first_comment:
+        return None
+    published_before = db.session.scalar(
+        select(Comment.id)
+        .where(Comment.sender_hash == draft.sender_hash, Comment.status == Status.PUBLISHED)
+        .limit(1)
+    )
+    return None if published_before else Verdict(Status.PENDING, "first_comment")
+
+
+CHECKS: tuple[Check, ...] = (
+    banned_sender,
+    padded,
+    rejected_phrase,
+    duplicate,
+    honeypot,
+    form_token,
+    held_phrase,
+    too_many_links,
+    pre_moderation,
+    first_comment,
+)
+
+
 def assess(draft: Draft) -> Verdict:
     """Decide the fate of a draft; raise ApiError to refuse it outright."""
-    problem = form_token_problem(draft.token, draft.article_id)
-    if problem:
-        return Verdict(Status.PENDING, problem)
-    if current_app.config["MODERATION"] == "pre":
-        return Verdict(Status.PENDING, "pre_moderation")
+    rules = _Rules.load()
+    for check in CHECKS:
+        verdict = check(draft, rules)
+        if verdict is not None:
+            return verdict
     return Verdict(Status.PUBLISHED)

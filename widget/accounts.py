@@ -1,0 +1,83 @@
+"""Admin accounts: argon2id password hashes, sign-in checks."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Admin
+
+MAX_NAME = 80
+MAX_PASSWORD = 1024  # argon2 takes any length; this only bounds the work
+WEAK_PASSWORD = 10  # create-admin warns below this many characters
+
+_hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory profile
+
+
+class AccountError(ValueError):
+    """A name or password create-admin cannot use."""
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying against this when the name is unknown makes an unknown name
+    # cost as much time as a wrong password: timing does not tell them apart.
+    return _hasher.hash("not the password of anyone")
+
+
+def clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).strip()
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        raise AccountError(f"An admin name is 1 to {MAX_NAME} printable characters.")
+    return name
+
+
+def find(name: str) -> Admin | None:
+    return db.session.scalar(select(Admin).where(Admin.name == name))
+
+
+def set_password(name: str, password: str) -> tuple[Admin, bool]:
+    """Create the admin or reset their password; returns (admin, created)."""
+    name = clean_name(name)
+    if not password:
+        raise AccountError("The password must not be empty.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"A password has at most {MAX_PASSWORD} characters.")
+    admin = find(name)
+    created = admin is None
+    if admin is None:
+        admin = Admin(name=name, password_hash="")
+        db.session.add(admin)
+    admin.password_hash = _hasher.hash(password)
+    return admin, created
+
+
+def authenticate(name: str, password: str) -> Admin | None:
+    """The admin these credentials belong to, or None (same cost either way)."""
+    try:
+        admin = find(clean_name(name))
+    except AccountError:
+        admin = None
+    if len(password) > MAX_PASSWORD:
+        return None
+    try:
+        _hasher.verify(admin.password_hash if admin else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if admin is None:
+        return None
+    if _hasher.check_needs_rehash(admin.password_hash):
+        admin.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return admin
+
+
+def session_key(admin: Admin) -> str:
+    """Changes whenever the password does, so a reset signs out every session."""
+    return hashlib.sha256(admin.password_hash.encode()).hexdigest()[:24]
