@@ -213,6 +213,16 @@ def app(tmp_path: Any, backend: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """An empty PostgreSQL schema of this test's own (use with ``pg_config``)."""
+    need_postgres()
+    try:
+        yield new_pg_schema()
+    finally:
+        release_test_databases()
+
+
+@pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A Redis key prefix no other test or run uses; its keys are deleted after."""
     need_redis()

@@ -113,12 +113,18 @@ class RedisVersions(Versions):
     def __init__(self, url: str, channel: str) -> None:
         import redis  # only needed when Redis is configured
 
-        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=0.5)
+        self._client = redis.Redis.from_url(
+            url,
+            socket_timeout=2,
+            socket_connect_timeout=0.5,
+            client_name=channel.replace(":", "-"),
+        )
         self._channel = channel
         self._lock = threading.Lock()
         self._versions: dict[str, tuple[int, float]] = {}
         self._epoch = 0  # bumped by every invalidation; guards racing stores
         self._pubsub: Any = None
+        self._reconnected = False
         self._next_attempt = 0.0
         self._pid = os.getpid()
 
@@ -140,8 +146,16 @@ class RedisVersions(Versions):
             log.warning("version cache: cannot subscribe to Redis: %s", type(error).__name__)
             self._close_pubsub(pubsub)
             return
+        # redis-py reconnects and resubscribes by itself after a dropped
+        # connection; whatever was published meanwhile is lost, so every
+        # reconnection empties the cache.
+        pubsub.connection.register_connect_callback(self._on_reconnect)
         self._pubsub = pubsub
+        self._reconnected = False
         self._flush()
+
+    def _on_reconnect(self, _connection: Any) -> None:
+        self._reconnected = True
 
     def _close_pubsub(self, pubsub: Any) -> None:
         with contextlib.suppress(Exception):  # already broken: nothing to tell
@@ -163,6 +177,9 @@ class RedisVersions(Versions):
         try:
             while True:
                 message = self._pubsub.get_message(timeout=0)
+                if self._reconnected:
+                    self._reconnected = False
+                    self._flush()
                 if message is None:
                     return True
                 if message["type"] == "message":
@@ -247,7 +264,7 @@ def _after_commit(session: Session) -> None:
         current_app.extensions[_EXTENSION].changed(changed)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, _previous: Any = None) -> None:
     session.info.pop(CHANGED_KEY, None)
 
 
