@@ -1,0 +1,83 @@
+"""Helpers for the admin tests: an admin account, a signed-in client, and
+forms posted with the real CSRF token scraped from the rendered page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from widget import accounts
+from widget.extensions import db
+
+NAME = "ann"
+PASSWORD = "correct horse battery staple"
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id with tiny parameters: the same code path, a fraction of the time.
+
+    test_admin_auth.py checks the real parameters separately.
+    """
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
+def create_admin(app: Flask, name: str = NAME, password: str = PASSWORD) -> None:
+    with app.app_context():
+        accounts.set_password(name, password)
+        db.session.commit()
+
+
+def form_html(html: str, action: str) -> str:
+    """The markup of the form that posts to ``action`` (a path, query allowed)."""
+    for match in re.finditer(r"<form\b[^>]*>.*?</form>", html, re.DOTALL):
+        found = re.search(r'action="([^"]*)"', match.group(0))
+        if found and unescape(found.group(1)) == action:
+            return match.group(0)
+    raise AssertionError(f"no form posts to {action}")
+
+
+def csrf_token(html: str, action: str) -> str:
+    found = _TOKEN.search(form_html(html, action))
+    assert found, f"the form posting to {action} has no CSRF token"
+    return found.group(1)
+
+
+def submit(
+    client: FlaskClient, page: str, action: str, data: dict[str, Any] | None = None
+) -> TestResponse:
+    """GET ``page``, take the token from its form posting to ``action``, post."""
+    html = client.get(page).get_data(as_text=True)
+    payload = {"csrf_token": csrf_token(html, action), **(data or {})}
+    return client.post(action, data=payload)
+
+
+def login(client: FlaskClient, name: str = NAME, password: str = PASSWORD) -> TestResponse:
+    return submit(client, "/admin/login", "/admin/login", {"name": name, "password": password})
+
+
+def signed_in(app: Flask) -> FlaskClient:
+    create_admin(app)
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def flashes(response: TestResponse) -> list[str]:
+    html = response.get_data(as_text=True)
+    return [unescape(m) for m in re.findall(r'<p class="flash[^"]*">(.*?)</p>', html, re.DOTALL)]
