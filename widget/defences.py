@@ -10,7 +10,8 @@ Refused (nothing is stored):
   banned sender                       403 sender_banned
   text padded to reach the minimum    422 validation_failed (body)
   a blocked phrase set to "reject"    422 validation_failed (body)
-  the same text again within a day    422 validation_failed (body)
+  the same text on the article again  422 validation_failed (body)
+    within COMMENTS_DUPLICATE_WINDOW seconds (a day)
 Marked as spam, answered 202 like any held comment (a bot learns nothing):
   honeypot      the hidden "website" field was filled in
 Held for moderation (202):
@@ -164,17 +165,30 @@ def rejected_phrase(draft: Draft, rules: _Rules) -> None:
 
 
 def duplicate(draft: Draft, rules: _Rules) -> None:
-    """The same text again within the window, on this article or from this sender."""
+    """The same text on this article within the window, from anyone.
+
+    Catches a reader's double post and a copy-paste wave on one article. The
+    same text on other articles is left to rate limits, bans and phrases: a
+    reader may fairly say one thing twice on two stories.
+    """
     window = current_app.config["DUPLICATE_WINDOW"]
     if not window:
         return
     since = utcnow() - timedelta(seconds=window)
-    recent = select(Comment.id).where(Comment.created_at >= since, Comment.body == draft.body)
-    # Two queries, each narrowed by its own index, rather than one OR.
-    if db.session.scalar(recent.where(Comment.article_id == draft.article_id).limit(1)) or (
-        db.session.scalar(recent.where(Comment.sender_hash == draft.sender_hash).limit(1))
-    ):
-        _refuse("This exact text was already posted in the last day. Please write something new.")
+    same = db.session.scalar(
+        select(Comment.id)
+        .where(
+            Comment.article_id == draft.article_id,  # ix_comments_article_created
+            Comment.created_at >= since,
+            Comment.body == draft.body,
+        )
+        .limit(1)
+    )
+    if same is not None:
+        _refuse(
+            "This exact text was already posted on this article in the last day. "
+            "Please write something new."
+        )
 
 
 # --- spam and holds ------------------------------------------------------------
