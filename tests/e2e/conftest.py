@@ -59,6 +59,8 @@ TEST_SETTINGS = {
     "MIN_FILL_SECONDS": "0",
     "POST_LIMITS": "1000/minute",
     "READ_LIMITS": "10000/minute",
+    # Tests post the same text to one article; test_defences.py covers the defence.
+    "DUPLICATE_WINDOW": "0",
 }
 
 
