@@ -294,10 +294,15 @@ def test_empty_spam_removes_only_spam(app: Flask, admin: FlaskClient) -> None:
         db.session.commit()
         reply_id = reply.id
     before = app.test_client().get(comments_url("a1")).headers["ETag"]
+    assert "Empty spam (4)…" in admin.get("/admin/comments").get_data(as_text=True)
+    asked = admin.get("/admin/comments/empty-spam").get_data(as_text=True)
+    assert "removes <strong>4 spam comments</strong> for good" in asked
+    assert statuses(app) == {"spam": 4, "published": 2}  # asking changes nothing
 
-    response = submit(admin, "/admin/comments", "/admin/comments/empty-spam")
+    response = submit(admin, "/admin/comments/empty-spam", "/admin/comments/empty-spam")
 
     assert "Removed 4 spam comments for good." in flashes(admin.get(response.location))
+    assert "no spam to remove" in admin.get("/admin/comments/empty-spam").get_data(as_text=True)
     assert statuses(app) == {"published": 2}
     listing = app.test_client().get(comments_url("a1"))
     assert listing.headers["ETag"] != before  # the reply lost its parent: a new page
@@ -347,7 +352,7 @@ def test_a_spam_wave_is_cleared_with_one_bulk_action(app: Flask, admin: FlaskCli
         assert listing["total"] == 20
         assert all(c["author"].startswith("Reader") for c in listing["comments"])
 
-    submit(admin, "/admin/comments", "/admin/comments/empty-spam")
+    submit(admin, "/admin/comments/empty-spam", "/admin/comments/empty-spam")
     assert statuses(app) == {"published": 100}
     with app.app_context():
         senders = set(db.session.scalars(db.select(Comment.sender_hash)))

@@ -30,7 +30,7 @@ FUZZ = settings(
 
 FORMS = {
     "/admin/comments/bulk": ("/admin/comments", ["action", "scope", "ids", "ids"]),
-    "/admin/comments/empty-spam": ("/admin/comments", []),
+    "/admin/comments/empty-spam": ("/admin/comments/empty-spam", []),
     "/admin/bans": ("/admin/rules", ["sender", "duration", "note", "mark_spam"]),
     "/admin/rules/settings": ("/admin/rules", ["pre_moderation", "hold_first_comment"]),
     "/admin/rules/phrases": ("/admin/rules", ["phrase", "action"]),

@@ -298,7 +298,7 @@ def test_the_audit_log_says_who_did_what_when_to_how_many(app: Flask, admin: Fla
         "/admin/comments/bulk?article=a1",
         {"action": "spam", "scope": "matching"},
     )
-    submit(admin, "/admin/comments", "/admin/comments/empty-spam")
+    submit(admin, "/admin/comments/empty-spam", "/admin/comments/empty-spam")
 
     html = admin.get("/admin/audit").get_data(as_text=True)
 

@@ -270,7 +270,6 @@ def comments() -> str:
         page=page,
         pages=pages,
         bulk=BulkForm(formdata=None),
-        empty_spam=ConfirmForm(formdata=None),
         spam_count=_counts_by_status()[Status.SPAM.value],
     )
 
@@ -292,6 +291,16 @@ def bulk() -> Response:
     changed = moderation.change_status(selection, form.action.data, g.admin.name)
     flash(f"{DONE[form.action.data]}: {_plural(changed, 'comment')}.", "success")
     return redirect(back)
+
+
+@bp.get("/comments/empty-spam")
+def confirm_empty_spam() -> str:
+    """Removing spam cannot be undone: say how much, and ask once more."""
+    return render_template(
+        "admin/empty_spam.html",
+        spam_count=_counts_by_status()[Status.SPAM.value],
+        form=ConfirmForm(formdata=None),
+    )
 
 
 @bp.post("/comments/empty-spam")
