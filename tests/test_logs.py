@@ -85,3 +85,17 @@ def test_the_same_client_gets_the_same_hash_and_another_client_another(
 
     first, same, other = (json.loads(line)["client"] for line in lines)
     assert first == same != other
+
+
+def test_by_default_the_line_goes_to_stdout(app: Flask, capsys: pytest.CaptureFixture) -> None:
+    capsys.readouterr()
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = READER_ADDRESS
+
+    client.get(comments_url("a1"))
+
+    out = capsys.readouterr().out
+    (line,) = out.splitlines()
+    record = json.loads(line)
+    assert (record["status"], record["article_id"], record["method"]) == (200, "a1", "GET")
+    assert READER_ADDRESS not in out

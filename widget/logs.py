@@ -26,7 +26,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -56,7 +55,12 @@ class _Stdout(logging.StreamHandler):
 
 
 class RequestLog:
-    """WSGI middleware: time the request, then write its line."""
+    """WSGI middleware: time the request, then write its line.
+
+    Every request pays for this, so the line is put together by hand (only the
+    path needs JSON escaping) and, while the logger has nothing but its own
+    stdout handler, written straight to stdout instead of through a LogRecord.
+    """
 
     def __init__(self, app: Callable[..., Iterable[bytes]], secret_key: str) -> None:
         self.app = app
@@ -65,6 +69,8 @@ class RequestLog:
         self._client = functools.lru_cache(maxsize=4096)(
             lambda address: hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:12]
         )
+        self._second = -1
+        self._stamp = ""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not log.isEnabledFor(logging.INFO):
@@ -79,32 +85,57 @@ class RequestLog:
         try:
             return self.app(environ, start)
         finally:
-            self._write(environ, status[-1] if status else "500", started)
+            self._write(environ, status[-1][:3] if status else "500", started)
+
+    def _timestamp(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._stamp}.{int(now % 1 * 1000):03d}Z"
 
     def _write(self, environ: dict[str, Any], status: str, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
         path = environ.get("PATH_INFO", "")
-        record: dict[str, Any] = {
-            "ts": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
-            "event": "request",
-            "method": environ.get("REQUEST_METHOD", ""),
-            "path": _clean(path),
-            "status": int(status[:3]) if status[:3].isdigit() else 0,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        method = environ.get("REQUEST_METHOD", "")
+        extra = ""
         match = _ARTICLE_PATH.fullmatch(path)
         if match and ARTICLE_ID.fullmatch(match[1]):
-            record["article_id"] = match[1]
+            extra = f',"article_id":"{match[1]}"'  # letters, digits and -_.:~ only
         elif path == "/api/v1/counts":
-            record["articles"] = environ.get("QUERY_STRING", "").count("article_id=")
+            extra = f',"articles":{environ.get("QUERY_STRING", "").count("article_id=")}'
         # After ProxyFix ran, REMOTE_ADDR is the client as far as proxies are trusted.
-        record["client"] = self._client(environ.get("REMOTE_ADDR") or "unknown")
-        log.info(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        client = self._client(environ.get("REMOTE_ADDR") or "unknown")
+        line = (
+            f'{{"ts":"{self._timestamp()}","event":"request","method":{_json(method)},'
+            f'"path":{_json(_clean(path))},"status":{int(status) if status.isdigit() else 0},'
+            f'"ms":{ms:.2f}{extra},"client":"{client}"}}'
+        )
+        if log.handlers == _DEFAULT_HANDLERS and not log.filters:
+            stream = sys.stdout
+            stream.write(line + "\n")
+            stream.flush()
+        else:
+            log.info(line)
+
+
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but the quote and backslash
+
+
+def _json(value: str) -> str:
+    if _PLAIN.fullmatch(value):
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _clean(path: str) -> str:
     if "@" in path:
         path = _EMAIL.sub("[email]", path)
     return path if len(path) <= MAX_PATH else path[:MAX_PATH] + "…"
+
+
+_DEFAULT_HANDLERS: list[logging.Handler] = []
 
 
 def init_app(app: Flask) -> None:
@@ -115,4 +146,5 @@ def init_app(app: Flask) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
+        _DEFAULT_HANDLERS[:] = [handler]
     app.wsgi_app = RequestLog(app.wsgi_app, app.config["SECRET_KEY"])  # type: ignore[method-assign]
