@@ -167,7 +167,12 @@ def respond(key: PageKey, cache_control: str) -> Response:
     nothing built that a cached page or a 304 does not need.
     """
     etag = key.etag()
-    headers = {"ETag": f'W/"{etag}"', "Cache-Control": cache_control}
+    headers = {
+        "ETag": f'W/"{etag}"',
+        "Cache-Control": cache_control,
+        # headers.py would add it anyway; set here, its check finds it at once.
+        "X-Content-Type-Options": "nosniff",
+    }
     sent = request.environ.get("HTTP_IF_NONE_MATCH")
     # Our tags are quoted and never contain a quote, so finding the quoted tag
     # in the header is the weak comparison, without parsing the whole list.

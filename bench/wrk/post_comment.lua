@@ -1,17 +1,28 @@
 -- wrk script: POST a comment as the box does (JSON, with a valid form token).
--- bench/run.py replaces @BODY@ with the JSON body. Counts 201 (published)
--- against every other status; any non-201 is an error for the benchmark.
+-- bench/run.py replaces @PREFIX@ and @SUFFIX@ with the two halves of the JSON
+-- body; each request puts a different number between them, so every comment
+-- is a new text (the service refuses the same text twice on one article).
+-- Counts 201 (published) against every other status; a non-201 is an error.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = [[@BODY@]]
+local prefix = [[@PREFIX@]]
+local suffix = [[@SUFFIX@]]
 
 local threads = {}
+local next_id = 0
 function setup(thread)
+  next_id = next_id + 1
+  thread:set("id", next_id)
   table.insert(threads, thread)
 end
 function init(args)
   created = 0
   other = 0
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, prefix .. id .. "-" .. sent .. suffix)
 end
 function response(status, headers, body)
   if status == 201 then created = created + 1 else other = other + 1 end
