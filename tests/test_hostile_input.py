@@ -562,11 +562,6 @@ HOSTILE_IDS = [
 ]
 
 
-# In a path these never reach the route: it cannot start with "/" and Werkzeug's
-# path converter does not match line breaks. Not found, still JSON.
-UNROUTABLE = {"%2F", "a%0Ab", "a%0D%0ASet-Cookie:%20x=1"}
-
-
 @pytest.mark.parametrize("article_id", HOSTILE_IDS)
 def test_a_hostile_article_id_is_400_for_listing_and_posting(
     client: FlaskClient, unchanged: None, article_id: str
@@ -577,10 +572,7 @@ def test_a_hostile_article_id_is_400_for_listing_and_posting(
     )
 
     for response in (listing, posting):
-        if article_id in UNROUTABLE:
-            assert_refused(response, 404, "not_found")
-        else:
-            assert_refused(response, 400, "invalid_article_id")
+        assert_refused(response, 400, "invalid_article_id")
 
 
 @pytest.mark.parametrize("article_id", [i for i in HOSTILE_IDS if "/" not in i])

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from . import articles, defences, listing, openapi
 from .errors import abort_json, json_response
@@ -19,6 +20,19 @@ from .models import Article, Comment, Status
 from .tokens import Cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class AnyArticleIdConverter(PathConverter):
+    """Takes whatever stands between /articles/ and /comments, even a leading
+    slash or a line break, so that a bad ID is answered 400 invalid_article_id
+    by the view rather than 404 by the router."""
+
+    regex = r"[\s\S]+?"
+    part_isolating = False  # may span "/"; Werkzeug guesses from the regex otherwise
+
+
+# Registered before the routes below are bound, which need it.
+bp.record_once(lambda state: state.app.url_map.converters.update(any_id=AnyArticleIdConverter))
 
 # What a CDN may do with a listing: keep it a few seconds. Browsers revalidate
 # every time (a cheap 304), so a reader who posts and reloads sees the post.
@@ -48,7 +62,7 @@ def _invalid(name: str, message: str) -> None:
     abort_json(400, "invalid_parameter", message, parameter=name)
 
 
-@bp.get("/articles/<path:article_id>/comments")
+@bp.get("/articles/<any_id:article_id>/comments")
 @limiter.limit(_read_limits)
 def list_comments(article_id: str) -> Response:
     articles.require_valid_id(article_id)
@@ -176,7 +190,7 @@ def sender_hash(address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-@bp.post("/articles/<path:article_id>/comments")
+@bp.post("/articles/<any_id:article_id>/comments")
 @limiter.limit(_post_limits)
 def post_comment(article_id: str) -> Response:
     articles.require_valid_id(article_id)
