@@ -10,13 +10,13 @@ the deployment allows it, so a cached page or a 304 never reads comment rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
@@ -37,8 +37,9 @@ DEFAULT_PAGE_CACHE_SIZE = 4096
 _FORMS_KEPT = 10_000
 
 
-@dataclass(frozen=True)
-class PageKey:
+class PageKey(NamedTuple):
+    """What a page depends on. A tuple: built and hashed on every listing."""
+
     article_id: str
     version: int
     sort: str
@@ -47,9 +48,13 @@ class PageKey:
 
     def etag(self, now: float | None = None) -> str:
         period = int((time.time() if now is None else now) // TOKEN_PERIOD_SECONDS)
-        raw = f"{self.article_id}\0{self.version}\0{self.sort}\0{self.limit}\0{self.after_id}"
-        digest = hashlib.blake2b(raw.encode(), digest_size=9).hexdigest()
-        return f"{digest}-{period}"
+        return f"{_digest(self)}-{period}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _digest(key: PageKey) -> str:
+    raw = f"{key.article_id}\0{key.version}\0{key.sort}\0{key.limit}\0{key.after_id}"
+    return hashlib.blake2b(raw.encode(), digest_size=9).hexdigest()
 
 
 class PageCache:
