@@ -11,7 +11,7 @@ laptop, a VM and a container:
 - ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is
   restarted (default 30).
 - ``GUNICORN_MAX_REQUESTS``: requests before a worker is replaced (default
-  10,000, with 10% jitter).
+  100,000, with 10% jitter).
 - ``GUNICORN_ACCESS_LOG``: gunicorn's own access log (``-`` for stdout); off by
   default, see below.
 
@@ -57,7 +57,7 @@ graceful_timeout = 30
 keepalive = 5  # seconds, for gthread behind a load balancer
 # Recycle workers now and then so a slow leak can never grow without bound;
 # the jitter keeps them from all restarting at once.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 10_000)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
