@@ -11,9 +11,9 @@ version is found depends on what the deployment has; nothing new to set:
   version, the writing process publishes the article ids on a Redis channel;
   every process holds a subscribed connection and drains it without blocking
   (one ``poll``) before it uses a cached version, so a change committed on one
-  instance is seen by every instance on its next request. Redis delivers the
-  message before the writer's response leaves, so the next request anywhere
-  finds it waiting. While the subscription is down the cache is bypassed
+  instance is seen by every instance on its next request: the writer waits
+  until Redis has sent the message before it answers, so the next request
+  anywhere finds it waiting. While the subscription is down the cache is bypassed
   (versions come from the database) and it is emptied when it comes back,
   since messages may have been missed meanwhile. Cached versions also expire
   after ``VERSION_TTL_SECONDS`` as a last safety net.
@@ -222,6 +222,11 @@ class RedisVersions(Versions):
             self._epoch += 1
         try:
             self._client.publish(self._channel, "\n".join(sorted(article_ids)))
+            # Redis may write the PUBLISH reply just before the message to the
+            # subscribers; a second round trip returns only once that event-loop
+            # turn is over, so when this request answers, every subscriber's
+            # socket already holds the message.
+            self._client.ping()
         except Exception as error:
             # Other instances keep their cached versions until they expire or
             # their own subscription notices Redis is gone.
