@@ -151,7 +151,11 @@ def need_redis() -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        params = [
+            pytest.param(b, marks=[getattr(pytest.mark, b)] if b == "postgres" else [])
+            for b in BACKENDS
+        ]
+        metafunc.parametrize("backend", params, indirect=True)
 
 
 @pytest.fixture

@@ -90,6 +90,8 @@ def pair(tmp_path, pg_schema: str, redis_prefix: str) -> tuple[Flask, Flask]:
             cache.versions().close()
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_with_redis_a_change_on_one_instance_shows_on_the_other_at_once(pair) -> None:
     one, other = pair
     assert kind(one) == kind(other) == "redis"
@@ -112,6 +114,8 @@ def test_with_redis_a_change_on_one_instance_shows_on_the_other_at_once(pair) ->
     assert fresh.get_json()["comments"][0]["author"] == "Second"
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_a_lost_subscription_never_leaves_a_stale_version(pair, pg_schema: str) -> None:
     one, other = pair
     b = other.test_client()

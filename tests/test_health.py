@@ -73,6 +73,7 @@ def own_database() -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
+@pytest.mark.postgres
 def test_healthz_goes_503_when_postgres_stops_answering_and_recovers_by_itself(
     own_database: tuple[str, str],
 ) -> None:

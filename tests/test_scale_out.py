@@ -230,3 +230,31 @@ def test_two_instances_share_limits_listings_and_admin_actions(cluster) -> None:
         closed = instance.post("story", "Late", source="127.0.0.2")
         assert closed.status == 403, closed.body
         assert closed.body["error"] == "comments_closed"
+
+
+def test_in_one_process_two_apps_on_one_redis_share_the_posting_limit(
+    tmp_path, redis_prefix: str
+) -> None:
+    """The same guarantee without servers: limits live in Redis, not in a worker."""
+    from widget import cache
+
+    from .conftest import make_app, post_comment
+
+    config = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        "POST_LIMITS": "2/minute",
+    }
+    one = make_app(tmp_path, **config)
+    other = make_app(tmp_path, **config)  # the same database: one service
+    try:
+        statuses = [
+            post_comment(app.test_client(), "a1", author=f"R{n}").status_code
+            for n, app in enumerate((one, other, one, other))
+        ]
+        assert statuses == [201, 201, 429, 429]
+    finally:
+        for app in (one, other):
+            with app.app_context():
+                cache.versions().close()
