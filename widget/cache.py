@@ -269,7 +269,10 @@ def _after_commit(session: Session) -> None:
         current_app.extensions[_EXTENSION].changed(changed)
 
 
-def _after_rollback(session: Session, _previous: Any = None) -> None:
+def _after_rollback(session: Session) -> None:
+    # Only a real rollback of the whole transaction (not of a savepoint, after
+    # which the outer transaction may still commit the change). Publishing a
+    # change that did not happen would be harmless anyway: one more cache miss.
     session.info.pop(CHANGED_KEY, None)
 
 
@@ -282,4 +285,4 @@ def init_app(app: Flask) -> None:
     factory = db.session.session_factory
     if not event.contains(factory, "after_commit", _after_commit):
         event.listen(factory, "after_commit", _after_commit)
-        event.listen(factory, "after_soft_rollback", _after_rollback)
+        event.listen(factory, "after_rollback", _after_rollback)
