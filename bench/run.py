@@ -372,15 +372,23 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
     say("4. first page, 100 vs 100,000 comments, 1 connection, page cache off")
     uncached = "widget:create_app({'PAGE_CACHE_SIZE': 0})"
     with gunicorn(uncached, env, log, "/healthz") as base:
-        first = max(3, d // 2)
+        # Alternate the two articles and keep each one's better run: on a shared
+        # machine a burst of other work would otherwise land on one side only.
+        first = max(2, d // 4)
         for article_id in (ARTICLE_100, ARTICLE_100K):
             assert get(f"{base}/api/v1/articles/{article_id}/comments")[0] == 200
-        found["first_100"] = wrk(
-            f"{base}/api/v1/articles/{ARTICLE_100}/comments", connections=1, seconds=first
-        )
-        found["first_100k"] = wrk(
-            f"{base}/api/v1/articles/{ARTICLE_100K}/comments", connections=1, seconds=first
-        )
+        runs: dict[str, list[Run]] = {ARTICLE_100: [], ARTICLE_100K: []}
+        for _round in range(2):
+            for article_id in runs:
+                runs[article_id].append(
+                    wrk(
+                        f"{base}/api/v1/articles/{article_id}/comments",
+                        connections=1,
+                        seconds=first,
+                    )
+                )
+        found["first_100"] = min(runs[ARTICLE_100], key=lambda run: run.p50_ms)
+        found["first_100k"] = min(runs[ARTICLE_100K], key=lambda run: run.p50_ms)
 
     say(f"2. ceiling: trivial Flask route, same bytes, same gunicorn settings, {d} s")
     ceiling_env = {**env, "BENCH_CEILING_BODY": str(work / "ceiling-body.json")}
@@ -451,7 +459,7 @@ def table(
         ),
         judged("   304 / ceiling", revalidate.rps / ceiling.rps, 0.9),
         Row(
-            "4. first page, 100 comments (1 conn, no page cache)",
+            "4. first page, 100 comments (1 conn, no page cache, best of 2)",
             f"{first_100.rps:,.0f} req/s",
             fmt_ms(first_100.p50_ms),
             fmt_ms(first_100.p99_ms),
