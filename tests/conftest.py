@@ -89,10 +89,21 @@ def _pg_admin() -> Engine:
                 text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ct\\_%'")
             ).all()
             for name in names:
-                started = name.split("_")[1]
-                if started.isdigit() and time.time() - int(started) > STALE_AFTER_SECONDS:
+                if _stale(name):
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            databases = connection.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE 'ct\\_%'")
+            ).all()
+            for name in databases:  # tests/test_health.py makes databases of its own
+                if _stale(name):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return _admin
+
+
+def _stale(name: str) -> bool:
+    """A ct_<start>_… name from a run that started long ago (and was killed)."""
+    started = name.split("_")[1]
+    return started.isdigit() and time.time() - int(started) > STALE_AFTER_SECONDS
 
 
 def new_pg_schema() -> str:
