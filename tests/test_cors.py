@@ -8,6 +8,9 @@ from flask.testing import FlaskClient
 
 from .conftest import comments_url, make_app, post_comment
 
+# Every test here on SQLite and on PostgreSQL, like the rest of the API tests.
+pytestmark = pytest.mark.usefixtures("backend")
+
 ALLOWED = "https://news.example.com"
 
 

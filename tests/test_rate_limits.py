@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 
 from .conftest import comments_url, make_app, post_comment
 
+# Every test here on SQLite and on PostgreSQL, like the rest of the API tests.
+pytestmark = pytest.mark.usefixtures("backend")
+
 START = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 READER = {"REMOTE_ADDR": "127.0.0.10"}
 OTHER_READER = {"REMOTE_ADDR": "127.0.0.11"}
