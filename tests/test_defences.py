@@ -319,3 +319,32 @@ def test_the_honeypot_outranks_holds(app: Flask, client: FlaskClient) -> None:
 
     assert response.status_code == 202
     assert (stored(app)[0].status, stored(app)[0].reason) == ("spam", "honeypot")
+
+
+# --- rules kept in memory ---------------------------------------------------------
+
+
+def test_rule_changes_made_elsewhere_apply_to_the_next_post(tmp_path) -> None:
+    """Each process keeps the switches and phrases in memory; a change made by
+    another process (another instance, the CLI) applies to its very next post."""
+    app = make_app(tmp_path)
+    other = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    client = app.test_client()
+    assert post_comment(client, "a1", author="Before").status_code == 201  # rules loaded
+
+    with other.app_context():
+        moderation.block_phrase("crypto deal", "reject", "admin")
+    assert post_comment(client, "a1", body=LONG_BODY + " Crypto deal!").status_code == 422
+
+    with other.app_context():
+        moderation.unblock_phrase("crypto deal", "admin")
+        moderation.set_pre_moderation(True, "admin")
+    held = post_comment(client, "a1", body=LONG_BODY + " Crypto deal!")
+    assert held.status_code == 202 and stored(app)[-1].reason == "pre_moderation"
+
+    with other.app_context():
+        moderation.set_pre_moderation(None, "admin")
+        moderation.set_hold_first_comment(True, "admin")
+    newcomer = reader(app, "203.0.113.9")
+    assert post_comment(newcomer, "a1", author="New").status_code == 202
+    assert stored(app)[-1].reason == "first_comment"

@@ -218,8 +218,9 @@ def post_comment(article_id: str) -> Response:
             fields={name: list(messages) for name, messages in errors.items()},
         )
 
-    article = articles.find(article_id)
-    if article is not None and article.closed:
+    sender = sender_hash(client_address())
+    found = defences.circumstances(article_id, sender)
+    if found.closed:
         abort_json(403, "comments_closed", "Comments are closed on this article.")
 
     draft = defences.Draft(
@@ -228,11 +229,12 @@ def post_comment(article_id: str) -> Response:
         body=form.body.data,
         email=form.email.data or None,
         parent_id=parent_id,
-        sender_hash=sender_hash(client_address()),
+        sender_hash=sender,
         token=data.get("token"),
         extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
+        banned=found.banned,
     )
-    verdict = defences.assess(draft)
+    verdict = defences.assess(draft, found.rules)
     comment = Comment(
         article_id=article_id,
         parent_id=parent_id,
@@ -246,15 +248,19 @@ def post_comment(article_id: str) -> Response:
         user_agent=request.headers.get("User-Agent", "").replace("\x00", "")[:512],
     )
     db.session.add(comment)
-    if article is None:
+    if not found.article_exists:
         articles.ensure(article_id)
     if verdict.status == Status.PUBLISHED:
         articles.adjust({article_id: +1})
+    # Flushed first, so the answer is built from what was inserted rather than
+    # re-read after the commit expired it.
+    db.session.flush()
+    public = comment.to_public()
     db.session.commit()
 
     if verdict.status == Status.PUBLISHED:
-        return json_response(comment.to_public(), 201)
-    return json_response({**comment.to_public(), "status": "pending"}, 202)
+        return json_response(public, 201)
+    return json_response({**public, "status": "pending"}, 202)
 
 
 def _is_published_comment(comment_id: int, article_id: str) -> bool:

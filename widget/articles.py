@@ -32,10 +32,6 @@ def require_valid_id(article_id: str) -> None:
         )
 
 
-def find(article_id: str) -> Article | None:
-    return db.session.get(Article, article_id)
-
-
 def ensure(article_id: str) -> None:
     """Create the article's row if it is missing; safe under concurrency."""
     dialect = db.session.get_bind().dialect.name

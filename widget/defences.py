@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from . import moderation
 from .errors import abort_json
 from .extensions import db
-from .models import BlockedPhrase, Comment, RuleAction, Status, utcnow
+from .models import Article, Ban, BlockedPhrase, Comment, RuleAction, Setting, Status, utcnow
 from .tokens import form_token_problem
 
 MAX_LINKS = 2  # more links than this and a comment is held
@@ -68,6 +68,7 @@ class Draft:
     sender_hash: str
     token: object
     extra: dict[str, object]
+    banned: bool = False  # an active ban (Circumstances.banned)
 
 
 @dataclass(frozen=True)
@@ -76,22 +77,84 @@ class Verdict:
     reason: str | None = None
 
 
-@dataclass
-class _Rules:
-    """What the admins configured, read once per post."""
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(word) for word in phrase.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)")
 
+
+@dataclass(frozen=True)
+class Rules:
+    """What the admins configured: switches and blocked phrases.
+
+    Kept in memory per app and process, tagged with the rules version it was
+    read at (``moderation.RULES_VERSION``); every post reads the version in its
+    one lookup (``circumstances``) and reloads the rules only when it changed,
+    so an admin's change applies to the very next post on every instance.
+    """
+
+    version: str | None
     settings: moderation.Settings
-    phrases: Sequence[BlockedPhrase] = field(default_factory=list)
+    # Compiled patterns of the blocked phrases, by action.
+    patterns: dict[RuleAction, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> _Rules:
+    def load(cls, version: str | None) -> Rules:
+        patterns: dict[RuleAction, list[re.Pattern[str]]] = {a: [] for a in RuleAction}
+        for phrase, action in db.session.execute(
+            select(BlockedPhrase.phrase, BlockedPhrase.action)
+        ):
+            patterns[RuleAction(action)].append(_phrase_pattern(phrase))
         return cls(
+            version=version,
             settings=moderation.settings(),
-            phrases=db.session.scalars(select(BlockedPhrase)).all(),
+            patterns={action: tuple(found) for action, found in patterns.items()},
         )
 
 
-Check = Callable[[Draft, _Rules], Verdict | None]
+_RULES = "comments.rules"
+
+
+def current_rules(version: str | None) -> Rules:
+    """The rules at ``version``, from memory when they were loaded at it."""
+    rules: Rules | None = current_app.extensions.get(_RULES)
+    if rules is None or rules.version != version:
+        rules = current_app.extensions[_RULES] = Rules.load(version)
+    return rules
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """What a post needs to know before it is assessed, read in one statement."""
+
+    article_exists: bool
+    closed: bool
+    banned: bool
+    rules: Rules
+
+
+def circumstances(article_id: str, sender_hash: str) -> Circumstances:
+    """The article's state, whether the sender is banned, and the rules."""
+    now = utcnow()
+    closed = select(Article.closed).where(Article.id == article_id).scalar_subquery()
+    version = select(Setting.value).where(Setting.key == moderation.RULES_VERSION).scalar_subquery()
+    banned = (
+        select(Ban.id)
+        .where(
+            Ban.sender_hash == sender_hash,
+            or_(Ban.expires_at.is_(None), Ban.expires_at > now),
+        )
+        .exists()
+    )
+    row = db.session.connection().execute(select(closed, version, banned)).one()
+    return Circumstances(
+        article_exists=row[0] is not None,
+        closed=bool(row[0]),
+        banned=bool(row[2]),
+        rules=current_rules(row[1]),
+    )
+
+
+Check = Callable[[Draft, Rules], Verdict | None]
 
 
 def _refuse(message: str) -> None:
@@ -101,8 +164,8 @@ def _refuse(message: str) -> None:
 # --- refusals ------------------------------------------------------------------
 
 
-def banned_sender(draft: Draft, rules: _Rules) -> None:
-    if moderation.active_ban(draft.sender_hash) is not None:
+def banned_sender(draft: Draft, rules: Rules) -> None:
+    if draft.banned:
         abort_json(
             403,
             "sender_banned",
@@ -140,31 +203,26 @@ def padding_problem(body: str, minimum: int) -> str | None:
     return None
 
 
-def padded(draft: Draft, rules: _Rules) -> None:
+def padded(draft: Draft, rules: Rules) -> None:
     problem = padding_problem(draft.body, current_app.config["MIN_LENGTH"])
     if problem:
         _refuse(problem)
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(word) for word in phrase.split())
-    return re.compile(rf"(?<!\w){words}(?!\w)")
-
-
-def _blocked(draft: Draft, rules: _Rules, action: RuleAction) -> bool:
-    candidates = [p.phrase for p in rules.phrases if p.action == action]
-    if not candidates:
+def _blocked(draft: Draft, rules: Rules, action: RuleAction) -> bool:
+    patterns = rules.patterns.get(action)
+    if not patterns:
         return False
     seen = moderation.normalise(f"{draft.author}\n{draft.body}")
-    return any(_phrase_pattern(phrase).search(seen) for phrase in candidates)
+    return any(pattern.search(seen) for pattern in patterns)
 
 
-def rejected_phrase(draft: Draft, rules: _Rules) -> None:
+def rejected_phrase(draft: Draft, rules: Rules) -> None:
     if _blocked(draft, rules, RuleAction.REJECT):
         _refuse("Your comment contains a word or phrase this site does not accept.")
 
 
-def duplicate(draft: Draft, rules: _Rules) -> None:
+def duplicate(draft: Draft, rules: Rules) -> None:
     """The same text on this article within the window, from anyone.
 
     Catches a reader's double post and a copy-paste wave on one article. The
@@ -194,7 +252,7 @@ def duplicate(draft: Draft, rules: _Rules) -> None:
 # --- spam and holds ------------------------------------------------------------
 
 
-def honeypot(draft: Draft, rules: _Rules) -> Verdict | None:
+def honeypot(draft: Draft, rules: Rules) -> Verdict | None:
     # Readers never see the field; whatever fills it is a bot. Marked as spam
     # but answered like a held comment, so the bot learns nothing.
     if draft.extra.get(HONEYPOT_FIELD) not in (None, ""):
@@ -202,12 +260,12 @@ def honeypot(draft: Draft, rules: _Rules) -> Verdict | None:
     return None
 
 
-def form_token(draft: Draft, rules: _Rules) -> Verdict | None:
+def form_token(draft: Draft, rules: Rules) -> Verdict | None:
     problem = form_token_problem(draft.token, draft.article_id)
     return Verdict(Status.PENDING, problem) if problem else None
 
 
-def held_phrase(draft: Draft, rules: _Rules) -> Verdict | None:
+def held_phrase(draft: Draft, rules: Rules) -> Verdict | None:
     if _blocked(draft, rules, RuleAction.HOLD):
         return Verdict(Status.PENDING, "blocked_phrase")
     return None
@@ -216,19 +274,19 @@ def held_phrase(draft: Draft, rules: _Rules) -> Verdict | None:
 _LINK = re.compile(r"(?i)(?<![\w.])(?:https?://|www\.)")
 
 
-def too_many_links(draft: Draft, rules: _Rules) -> Verdict | None:
+def too_many_links(draft: Draft, rules: Rules) -> Verdict | None:
     if len(_LINK.findall(draft.body)) > MAX_LINKS:
         return Verdict(Status.PENDING, "too_many_links")
     return None
 
 
-def pre_moderation(draft: Draft, rules: _Rules) -> Verdict | None:
+def pre_moderation(draft: Draft, rules: Rules) -> Verdict | None:
     if rules.settings.holds_everything:
         return Verdict(Status.PENDING, "pre_moderation")
     return None
 
 
-def first_comment(draft: Draft, rules: _Rules) -> Verdict | None:
+def first_comment(draft: Draft, rules: Rules) -> Verdict | None:
     if not rules.settings.hold_first_comment:
         return None
     published_before = db.session.scalar(
@@ -253,9 +311,8 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def assess(draft: Draft) -> Verdict:
+def assess(draft: Draft, rules: Rules) -> Verdict:
     """Decide the fate of a draft; raise ApiError to refuse it outright."""
-    rules = _Rules.load()
     for check in CHECKS:
         verdict = check(draft, rules)
         if verdict is not None:

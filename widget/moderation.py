@@ -8,6 +8,7 @@ and commits. Bad input raises ``ModerationError`` with a message for a person.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,10 @@ ACTIONS: dict[str, Status] = {
 # Switches an admin can turn; a missing row means the default.
 PRE_MODERATION = "pre_moderation"  # "on" / "off"; default: COMMENTS_MODERATION
 HOLD_FIRST_COMMENT = "hold_first_comment"  # "on" / "off"; default: off
+# Changes with every change to the switches or the blocked phrases (a fresh
+# random value), so each process can keep the rules in memory and reload them
+# only when this differs from what it loaded (widget/defences.py).
+RULES_VERSION = "rules_version"
 
 
 class ModerationError(ValueError):
@@ -337,6 +342,7 @@ def block_phrase(phrase: str, action: str, actor: str) -> BlockedPhrase:
         rule = BlockedPhrase(phrase=phrase, created_by=actor[:80])
         db.session.add(rule)
     rule.action = action
+    _rules_changed()
     record(actor, "block_phrase", f"{action}: {phrase}")
     db.session.commit()
     return rule
@@ -350,6 +356,7 @@ def unblock_phrase(phrase: str, actor: str) -> bool:
     if not removed:
         db.session.rollback()
         return False
+    _rules_changed()
     record(actor, "unblock_phrase", phrase)
     db.session.commit()
     return True
@@ -420,10 +427,17 @@ def _store(key: str, value: str | None) -> None:
         row.value = value
 
 
+def _rules_changed() -> None:
+    """Bump the rules version in the current transaction: every process
+    reloads the switches and phrases on its next post."""
+    _store(RULES_VERSION, secrets.token_hex(16))
+
+
 def set_pre_moderation(value: bool | None, actor: str) -> None:
     """Hold every new comment (True), publish them (False), or follow
     COMMENTS_MODERATION (None)."""
     _store(PRE_MODERATION, None if value is None else ("on" if value else "off"))
+    _rules_changed()
     word = {None: "default (COMMENTS_MODERATION)", True: "on", False: "off"}[value]
     record(actor, "pre_moderation", word)
     db.session.commit()
@@ -431,5 +445,6 @@ def set_pre_moderation(value: bool | None, actor: str) -> None:
 
 def set_hold_first_comment(value: bool, actor: str) -> None:
     _store(HOLD_FIRST_COMMENT, "on" if value else "off")
+    _rules_changed()
     record(actor, "hold_first_comment", "on" if value else "off")
     db.session.commit()
