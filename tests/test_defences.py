@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from widget import moderation
 from widget.defences import REASONS, padding_problem
 from widget.extensions import db
-from widget.models import Comment
+from widget.models import Comment, body_hash
 
 from .conftest import LONG_BODY, form_token, make_app, post_comment
 
@@ -139,6 +139,18 @@ def test_the_same_text_on_another_article_passes(strict_app: Flask) -> None:
     assert post_comment(client, "a1").status_code == 201
     assert post_comment(client, "a2").status_code == 201
     assert post_comment(reader(strict_app, "192.0.2.7"), "a3").status_code == 201
+
+
+def test_a_comment_stored_any_other_way_is_found_by_its_hash(strict_app: Flask) -> None:
+    # The hash the defence looks texts up by is filled in on any insert, not
+    # only by the API (seeding, imports, the admin's tools).
+    with strict_app.app_context():
+        db.session.add(
+            Comment(article_id="a1", author="A", body=LONG_BODY.strip(), sender_hash="s")
+        )
+        db.session.commit()
+        assert stored(strict_app)[0].body_hash == body_hash(LONG_BODY.strip())
+    assert post_comment(strict_app.test_client(), "a1").status_code == 422
 
 
 def test_the_duplicate_window_can_be_turned_off(app: Flask, client: FlaskClient) -> None:
