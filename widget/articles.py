@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,23 +43,27 @@ def ensure(article_id: str) -> None:
     )
 
 
+# Built once: the hot path (every post) only binds values. A table-level
+# UPDATE is plain SQL, with none of the ORM's bulk-update bookkeeping.
+_table = Article.__table__
+_ADJUST = (
+    update(_table)
+    .where(_table.c.id == bindparam("target"))
+    .values(
+        published_count=_table.c.published_count + bindparam("delta"),
+        version=_table.c.version + 1,
+    )
+)
+
+
 def adjust(published_deltas: Mapping[str, int]) -> None:
     """Shift published counts and bump versions, in the caller's transaction.
 
     Every change to what an article lists goes through here, so counts stay
     exact and cached pages and ETags go stale at once.
     """
+    db.session.flush()  # a Core statement does not autoflush pending ORM rows
     for article_id, delta in published_deltas.items():
         # widget/cache.py: after commit, tell every process the version changed.
         cache.note_changed(article_id)
-        db.session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(
-                published_count=Article.published_count + delta,
-                version=Article.version + 1,
-            )
-            # Plain SQL UPDATE: no evaluating the change against loaded objects
-            # (a third of the cost of a post); commit expires them anyway.
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_ADJUST, {"target": article_id, "delta": delta})

@@ -28,9 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from . import moderation
 from .errors import abort_json
@@ -43,6 +44,7 @@ from .models import (
     RuleAction,
     Setting,
     Status,
+    UTCDateTime,
     body_hash,
     utcnow,
 )
@@ -142,20 +144,49 @@ class Circumstances:
     rules: Rules
 
 
-def circumstances(article_id: str, sender_hash: str) -> Circumstances:
-    """The article's state, whether the sender is banned, and the rules."""
-    now = utcnow()
-    closed = select(Article.closed).where(Article.id == article_id).scalar_subquery()
+def _circumstances_query() -> Select[Any]:
+    closed = select(Article.closed).where(Article.id == bindparam("article_id")).scalar_subquery()
     version = select(Setting.value).where(Setting.key == moderation.RULES_VERSION).scalar_subquery()
     banned = (
         select(Ban.id)
         .where(
-            Ban.sender_hash == sender_hash,
-            or_(Ban.expires_at.is_(None), Ban.expires_at > now),
+            Ban.sender_hash == bindparam("sender_hash"),
+            or_(Ban.expires_at.is_(None), Ban.expires_at > bindparam("now", type_=UTCDateTime)),
         )
         .exists()
     )
-    row = db.session.connection().execute(select(closed, version, banned)).one()
+    return select(closed, version, banned)
+
+
+def _duplicate_query() -> Select[Any]:
+    return (
+        select(Comment.id)
+        .where(
+            # ix_comments_article_body_hash: one probe, however busy the article
+            Comment.article_id == bindparam("article_id"),
+            Comment.body_hash == bindparam("body_hash"),
+            Comment.body == bindparam("body"),
+            Comment.created_at >= bindparam("since", type_=UTCDateTime),
+        )
+        .limit(1)
+    )
+
+
+# Built once: every post only binds values (building them cost a fifth of a post).
+_CIRCUMSTANCES = _circumstances_query()
+_DUPLICATE = _duplicate_query()
+
+
+def circumstances(article_id: str, sender_hash: str) -> Circumstances:
+    """The article's state, whether the sender is banned, and the rules."""
+    row = (
+        db.session.connection()
+        .execute(
+            _CIRCUMSTANCES,
+            {"article_id": article_id, "sender_hash": sender_hash, "now": utcnow()},
+        )
+        .one()
+    )
     return Circumstances(
         article_exists=row[0] is not None,
         closed=bool(row[0]),
@@ -242,17 +273,14 @@ def duplicate(draft: Draft, rules: Rules) -> None:
     window = current_app.config["DUPLICATE_WINDOW"]
     if not window:
         return
-    since = utcnow() - timedelta(seconds=window)
     same = db.session.scalar(
-        select(Comment.id)
-        .where(
-            # ix_comments_article_body_hash: one probe, however busy the article
-            Comment.article_id == draft.article_id,
-            Comment.body_hash == body_hash(draft.body),
-            Comment.body == draft.body,
-            Comment.created_at >= since,
-        )
-        .limit(1)
+        _DUPLICATE,
+        {
+            "article_id": draft.article_id,
+            "body_hash": body_hash(draft.body),
+            "body": draft.body,
+            "since": utcnow() - timedelta(seconds=window),
+        },
     )
     if same is not None:
         _refuse(
