@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,20 +27,11 @@ from typing import Any
 import pytest
 
 from .conftest import LONG_BODY, REDIS_URL, pg_url
+from .servers import REPO, free_port, migrate, server_env
 
-REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "scale-out-test-secret"
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port != 5000:
-            return port
 
 
 @dataclass
@@ -134,27 +124,16 @@ class Instance:
 
 @pytest.fixture
 def cluster(tmp_path, pg_schema: str, redis_prefix: str) -> Iterator[tuple[Instance, ...]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env.update(
-        COMMENTS_DATABASE_URL=pg_url(pg_schema),
-        COMMENTS_RATELIMIT_STORAGE_URI=REDIS_URL,
-        COMMENTS_RATELIMIT_ENABLED="true",
-        COMMENTS_POST_LIMITS="3/minute",
-        COMMENTS_READ_LIMITS="10000/minute",
-        COMMENTS_MIN_FILL_SECONDS="0",
-        COMMENTS_SECRET_KEY=SECRET_KEY,
-        PYTHONUNBUFFERED="1",
+    env = server_env(
+        tmp_path,
+        DATABASE_URL=pg_url(pg_schema),
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_ENABLED="true",
+        POST_LIMITS="3/minute",
+        READ_LIMITS="10000/minute",
+        SECRET_KEY=SECRET_KEY,
     )
-    migrate = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    migrate(env)
     # A key prefix of this test's own: limits and invalidations never mix with
     # another run's on the shared Redis. There is no COMMENTS_* variable for it,
     # so it goes through the app factory, which gunicorn and flask both accept.
