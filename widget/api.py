@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
@@ -17,6 +15,7 @@ from .errors import abort_json, json_response
 from .extensions import client_address, db, limiter
 from .forms import CommentForm
 from .models import Article, Comment, Status
+from .privacy import sender_hash
 from .tokens import Cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -182,12 +181,6 @@ def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     ):
         errors["parent_id"] = ["Must be the id of a comment, a whole number."]
     return errors
-
-
-def sender_hash(address: str) -> str:
-    """A keyed hash of the client address: stable per sender, not reversible."""
-    key = hashlib.sha256(b"sender-hash:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @bp.post("/articles/<any_id:article_id>/comments")

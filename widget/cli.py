@@ -26,7 +26,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import accounts, moderation
+from . import accounts, moderation, privacy
 from .extensions import db
 from .models import AuditEntry
 
@@ -175,9 +175,7 @@ def ban(
     if (sender is None) == (address is None):
         raise click.UsageError("Give either SENDER or --address.")
     if address is not None:
-        from .api import sender_hash
-
-        sender = sender_hash(address.strip())
+        sender = privacy.sender_hash(address.strip())
     assert sender is not None  # noqa: S101 (narrowing for the type checker)
     entry, spammed = moderation.ban(
         sender, None if forever else days, ACTOR, note=note, mark_spam=mark_spam

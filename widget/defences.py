@@ -31,7 +31,7 @@ from itertools import pairwise
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, select
 
 from . import moderation
 from .errors import abort_json
@@ -151,7 +151,7 @@ def _circumstances_query() -> Select[Any]:
         select(Ban.id)
         .where(
             Ban.sender_hash == bindparam("sender_hash"),
-            or_(Ban.expires_at.is_(None), Ban.expires_at > bindparam("now", type_=UTCDateTime)),
+            Ban.active(bindparam("now", type_=UTCDateTime)),
         )
         .exists()
     )

@@ -18,8 +18,6 @@ address is replaced by ``[email]``.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -31,6 +29,7 @@ from typing import Any
 from flask import Flask
 
 from .articles import ARTICLE_ID
+from .privacy import keyed_hash
 
 log = logging.getLogger("comments.request")
 
@@ -64,10 +63,9 @@ class RequestLog:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], secret_key: str) -> None:
         self.app = app
-        key = hashlib.sha256(b"request-log:" + secret_key.encode()).digest()
         # A bounded memo: the same few clients make most requests.
         self._client = functools.lru_cache(maxsize=4096)(
-            lambda address: hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:12]
+            lambda address: keyed_hash(secret_key, "request-log", address, 12)
         )
         self._second = -1
         self._stamp = ""

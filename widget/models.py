@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -15,7 +17,9 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -172,8 +176,15 @@ class Ban(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))
 
+    @hybrid_method
     def active(self, now: datetime | None = None) -> bool:
         return self.expires_at is None or self.expires_at > (now or utcnow())
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls, now: Any) -> ColumnElement[bool]:
+        # The same rule in SQL, for the post path and the admin queries.
+        return or_(cls.expires_at.is_(None), cls.expires_at > now)
 
 
 class Setting(db.Model):

@@ -264,13 +264,8 @@ def empty_spam(actor: str) -> int:
 
 
 def active_ban(sender_hash: str) -> Ban | None:
-    now = utcnow()
-    return db.session.scalar(
-        select(Ban).where(
-            Ban.sender_hash == sender_hash,
-            or_(Ban.expires_at.is_(None), Ban.expires_at > now),
-        )
-    )
+    active = select(Ban).where(Ban.sender_hash == sender_hash, Ban.active(utcnow()))
+    return db.session.scalar(active)
 
 
 def ban(
