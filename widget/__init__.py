@@ -42,7 +42,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     listing.init_app(app)
-    app.session_interface = listing.CookielessApiSessions()  # the API never has a session
     logs.init_app(app)  # one JSON line per request on stdout
 
     from . import admin, api, cli, demo, health

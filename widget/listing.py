@@ -16,10 +16,9 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Flask, Response, current_app, request
-from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
 from . import cache
@@ -185,14 +184,3 @@ def respond(key: PageKey, cache_control: str) -> Response:
         return Response(status=304, headers=headers)
     body = render(key)[:-1] + ',"form":' + form_json(key.article_id) + "}"
     return Response(body, headers=headers, content_type="application/json")
-
-
-class CookielessApiSessions(SecureCookieSessionInterface):
-    """No session for /api/ requests: the public API carries no cookies, and
-    opening the signed cookie session costs every listing some 25 µs. The admin
-    area keeps its normal signed cookie session."""
-
-    def open_session(self, app: Flask, request: Any) -> Any:
-        if request.path.startswith("/api/"):
-            return None  # Flask then uses a NullSession, never saved
-        return super().open_session(app, request)
