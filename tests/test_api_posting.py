@@ -41,15 +41,12 @@ def test_a_reply_to_a_published_comment_on_the_same_article(client: FlaskClient)
     assert reply.get_json()["parent_id"] == parent
 
 
-@pytest.mark.parametrize("token", [None, "", "forged.token.value", 12])
+@pytest.mark.parametrize("token", [None, "", "forged.token.value"])
 def test_a_post_without_a_valid_token_is_held_not_refused(
     app: Flask, client: FlaskClient, token: object
 ) -> None:
     response = post_comment(client, "a1", token=token)
 
-    if token == 12:  # wrong type: the field itself is invalid
-        assert response.status_code == 422
-        return
     assert response.status_code == 202
     assert response.get_json()["status"] == "pending"
     assert client.get(comments_url("a1")).get_json()["total"] == 0
@@ -179,6 +176,7 @@ def test_a_body_over_64_kib_is_413(app: Flask, client: FlaskClient) -> None:
         ({"author": "nul\x07"}, "author", "control characters"),
         ({"email": "not-an-email"}, "email", "email"),
         ({"email": 5}, "email", "text"),
+        ({"token": 12}, "token", "text"),
         ({"author": 123}, "author", "text"),
         ({"author": ["a", "b"]}, "author", "text"),
         ({"body": {"text": LONG_BODY}}, "body", "text"),
