@@ -269,6 +269,129 @@ def test_a_field_of_the_wrong_type_or_content_is_422_for_that_field(
     assert field in data["fields"]
 
 
+# --- invisible and direction-changing text ------------------------------------------
+
+# Each reorders the text around it, or shows nothing at all.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_MARKS = "\u200e\u200f\u061c"  # fine in comment text, not in names
+INVISIBLE = "\u200b\u2060\u00ad\u180e\u2061\u2062\u2063\u2064\u206a\u206f\ufff9\U0001d173"
+FILLERS = "\u3164\u115f\u1160\uffa0"
+TAGS = "\U000e0001\U000e0020\U000e0041\U000e007f"
+
+
+def _name_rows() -> list[Any]:
+    rows = [
+        pytest.param(f"Ines{c}Calloway", id=f"name-with-U+{ord(c):04X}")
+        for c in BIDI_CONTROLS + BIDI_MARKS + INVISIBLE + FILLERS + TAGS
+    ]
+    return [
+        *rows,
+        pytest.param("\u202eyawollaC senI", id="reversed-to-read-Ines-Calloway"),
+        pytest.param("\u2067\u0645\u0631\u064a\u0645\u2069 admin", id="isolate-around-arabic"),
+        pytest.param("\u3164", id="only-a-hangul-filler"),
+        pytest.param("\u3164\uffa0\u115f\u1160", id="only-fillers"),
+        pytest.param("\u200b" * 5 + "\u3164", id="zero-width-spaces-and-a-filler"),
+        pytest.param("\U000e0041\U000e0042\U000e0043", id="only-tag-characters"),
+        pytest.param("Admin\U000e0041\U000e0042", id="tags-after-a-name"),
+        pytest.param("\u200d", id="only-a-joiner"),
+        pytest.param("Ines \u200d Calloway", id="joiner-between-spaces"),
+        pytest.param("\u0301\u0301", id="only-combining-marks"),
+        pytest.param("!!! ...", id="only-punctuation"),
+        pytest.param("\U0001f642", id="only-an-emoji"),
+        pytest.param("\u2800\u2800", id="only-braille-blanks"),
+    ]
+
+
+@pytest.mark.parametrize("author", _name_rows())
+def test_a_name_that_hides_or_reorders_text_or_shows_no_letter_is_422(
+    client: FlaskClient, unchanged: None, author: str
+) -> None:
+    body = json.dumps({"author": author, "body": text("name"), "token": form_token(client, "a1")})
+
+    data = assert_refused(post_raw(client, body.encode()), 422, "validation_failed")
+
+    assert list(data["fields"]) == ["author"]
+
+
+@pytest.mark.parametrize(
+    "author", [pytest.param(f"Ines{c}Calloway", id=f"U+{ord(c):04X}") for c in "\u202e\u3164"]
+)
+def test_the_refusal_names_the_hidden_character(client: FlaskClient, author: str) -> None:
+    response = post_raw(client, json.dumps({"author": author, "body": text("named")}).encode())
+
+    (message,) = response.get_json()["fields"]["author"]
+    assert f"U+{ord(author[4]):04X}" in message and "invisible or direction-changing" in message
+
+
+def _body_rows() -> list[Any]:
+    rows = [
+        pytest.param(f"{LONG_BODY}x{c}y", id=f"body-with-U+{ord(c):04X}")
+        for c in BIDI_CONTROLS + INVISIBLE + TAGS
+    ]
+    return [
+        *rows,
+        pytest.param("\U000e0041" * 60, id="only-tag-characters"),
+        pytest.param(LONG_BODY + "\U000e0041" * 60, id="a-tail-of-tag-characters"),
+        pytest.param("\u3164" * 60, id="only-hangul-fillers"),
+        pytest.param("Short, real text." + "\u3164\uffa0" * 20, id="fillers-making-up-the-minimum"),
+        pytest.param("Short, real text." + "\u200f" * 40, id="marks-making-up-the-minimum"),
+        pytest.param(f"{LONG_BODY} \u200d word", id="joiner-outside-a-word"),
+        pytest.param(f"{LONG_BODY}\U0001f3f4\U000e0067\U000e0062", id="flag-without-cancel-tag"),
+    ]
+
+
+@pytest.mark.parametrize("body", _body_rows())
+def test_comment_text_that_hides_or_reorders_text_is_422(
+    client: FlaskClient, unchanged: None, body: str
+) -> None:
+    payload = json.dumps({"author": "Priya S", "body": body, "token": form_token(client, "a1")})
+
+    data = assert_refused(post_raw(client, payload.encode()), 422, "validation_failed")
+
+    assert list(data["fields"]) == ["body"]
+
+
+ZWJ_FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+HEART_ON_FIRE = "\u2764\ufe0f\u200d\U0001f525"
+PERSIAN_NAME = "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627"  # Ali-Reza, with a ZWNJ
+PERSIAN_WORD = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", with a ZWNJ
+
+
+@pytest.mark.parametrize(
+    ("author", "body"),
+    [
+        pytest.param("Zo\u00eb", text("name"), id="name-Zoe-diaeresis"),
+        pytest.param("Zoe\u0308", text("name"), id="name-with-a-combining-diaeresis"),
+        pytest.param("Jos\u00e9", text("name"), id="name-Jose"),
+        pytest.param("\u674e\u5c0f\u9f99", text("name"), id="name-chinese"),
+        pytest.param("\u0645\u062d\u0645\u062f", text("name"), id="name-arabic"),
+        pytest.param("O'Brien", text("name"), id="name-apostrophe"),
+        pytest.param(PERSIAN_NAME, text("name"), id="name-persian-zwnj"),
+        pytest.param(f"Ana {ZWJ_FAMILY}", text("name"), id="name-with-an-emoji-sequence"),
+        pytest.param(f"Fiona {SCOTLAND}", text("name"), id="name-with-a-tagged-flag"),
+        pytest.param("R2-D2", text("name"), id="name-letters-and-digits"),
+        pytest.param("Priya S", f"{LONG_BODY} {ZWJ_FAMILY} {HEART_ON_FIRE}", id="emoji-zwj"),
+        pytest.param("Priya S", f"{LONG_BODY} \u0915\u094d\u200d\u0937", id="hindi-zwj"),
+        pytest.param("Priya S", f"{LONG_BODY} \u0915\u094d\u200c\u0937", id="hindi-zwnj"),
+        pytest.param("Priya S", f"{LONG_BODY} {PERSIAN_WORD}", id="persian-zwnj"),
+        pytest.param("Priya S", f"{LONG_BODY} Go {SCOTLAND}!", id="tagged-flag"),
+        pytest.param("Priya S", f"{LONG_BODY} \u05e2\u05d1\u05e8\u05d9\u05ea\u200f.", id="rlm"),
+        pytest.param("Priya S", f"{LONG_BODY} \u0600\u0661\u0662", id="arabic-number-sign"),
+    ],
+)
+def test_names_and_text_of_every_script_stay_accepted_byte_exact(
+    client: FlaskClient, author: str, body: str
+) -> None:
+    payload = json.dumps({"author": author, "body": body, "token": form_token(client, "a1")})
+
+    response = post_raw(client, payload.encode())
+
+    assert response.status_code == 201, response.get_json()
+    (listed,) = client.get(comments_url("a1")).get_json()["comments"]
+    assert (listed["author"], listed["body"]) == (author, body)
+
+
 def test_a_body_with_infinity_as_parent_id_is_422(client: FlaskClient, unchanged: None) -> None:
     body = json.dumps({"author": "a", "body": text("inf")})[:-1] + ', "parent_id": 1e400}'
     data = assert_refused(post_raw(client, body.encode()), 422, "validation_failed")

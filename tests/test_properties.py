@@ -1,7 +1,9 @@
 """Properties, checked on generated input (hypothesis):
 
-- any text the API accepts is returned byte-exact (trimmed) by the listing, and
-  what it refuses is refused for the reason the contract gives;
+- text the contract accepts (generated to be valid, never filtered out after
+  the answer) is accepted and returned byte-exact (trimmed) by the listing;
+- any text, valid or not, is refused exactly where a documented rule says,
+  for the fields it names;
 - walking every page, with any page size and sort, while comments arrive and
   disappear, yields each published comment exactly once and in order.
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,11 +27,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from widget import articles
+from widget.defences import padding_problem
 from widget.extensions import db
 from widget.models import Comment, Status
 from widget.text import TRIM_CHARS
 
-from .conftest import LONG_BODY, comments_url, make_app
+from .conftest import LONG_BODY, comments_url, form_token, make_app
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -50,35 +55,47 @@ def fresh_article(prefix: str) -> str:
 
 # --- text round trip -----------------------------------------------------------
 
-_TRIMMED = [*TRIM_CHARS.replace("\u2000-\u200d", ""), *map(chr, range(0x2000, 0x200E))]
-_trim_runs = st.text(st.sampled_from(_TRIMMED), max_size=4)
-# Mostly text a reader could type (any script, emoji, marks, invisible and
-# bidi characters, tabs and line breaks), sometimes what only a bot sends.
-_typed = st.characters(codec=None, exclude_categories=["Cc", "Cs"], include_characters="\t\n\r")
+_trim_runs = st.text(st.sampled_from(TRIM_CHARS), max_size=4)
+FILLERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters to Unicode, blank on screen
+BIDI_MARKS = "\u200e\u200f\u061c"
+# Format characters that show: Arabic number signs and other prepended marks.
+SHOWN_FORMAT = (
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+)
+FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,32}\U000e007f")
+
+# What a reader can see (any script, emoji, marks, spaces, unassigned code
+# points), plus tabs and line breaks; and what only a bot sends.
+_visible = st.characters(
+    codec=None, exclude_categories=["Cc", "Cs", "Cf"], exclude_characters=FILLERS
+)
+_typed = st.one_of(_visible, st.sampled_from("\t\n\r"))
+_letter = st.characters(categories=["L", "N"], exclude_characters=FILLERS)
+# Joiners and tags as they are meant: inside emoji sequences and words, in flags.
+_joined = st.sampled_from(
+    [
+        "\U0001f469\u200d\U0001f4bb",
+        "\u0915\u094d\u200d\u0937",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",
+    ]
+)
 _odd = st.characters(categories=["Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me", "Co", "Cn"])
-_any = st.one_of(_typed, _odd)
+_any = st.one_of(_typed, _odd, st.sampled_from(FILLERS + BIDI_MARKS))
 
 
 def _padded(core: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.builds(lambda a, b, c: a + b + c, _trim_runs, core, _trim_runs)
 
 
-authors = st.one_of(
-    _padded(st.text(_typed, min_size=1, max_size=80)),
-    _padded(st.text(_typed, min_size=1, max_size=80)),
-    _padded(st.text(_any, max_size=90)),
-)
-bodies = st.one_of(
-    _padded(st.text(_typed, min_size=50, max_size=400)),
-    _padded(st.text(_typed, min_size=50, max_size=400)),
-    _padded(st.text(_any, min_size=40, max_size=400)),
-    _padded(st.text(_typed, max_size=60)),
-)
+def _pieces(extra: st.SearchStrategy[str], min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    piece = st.one_of(st.text(_typed, min_size=1, max_size=6), _joined, extra)
+    return st.lists(piece, min_size=min_size, max_size=max_size).map(" ".join)
 
 
 def _trimmed(value: str) -> str:
     """The contract's trimming, written independently of widget/text.py."""
-    return value.strip("".join(_TRIMMED))
+    return value.strip(TRIM_CHARS)
 
 
 def _storable(value: str) -> bool:
@@ -88,45 +105,147 @@ def _storable(value: str) -> bool:
     )
 
 
-def _valid(author: str, body: str) -> bool:
-    """What the contract says is acceptable: lengths in code points after
-    trimming, and no characters a database cannot store."""
+def _is_format(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" and char not in SHOWN_FORMAT
+
+
+def _hides_something(value: str, *, name: bool) -> bool:
+    """Contract 1.1: invisible and direction-changing characters are refused
+    in names and in comment text, but for a joiner between two visible
+    characters and an emoji flag's tags; comment text may carry direction
+    marks and fillers (which do not count towards its length)."""
+    value = FLAG.sub("\U0001f3f4", value)
+    blank = [c.isspace() or c in FILLERS or _is_format(c) for c in value]
+    for i, char in enumerate(value):
+        if char in FILLERS + BIDI_MARKS:
+            if name:
+                return True
+        elif _is_format(char):
+            joins = char in "\u200c\u200d" and 0 < i < len(value) - 1
+            if not (joins and not blank[i - 1] and not blank[i + 1]):
+                return True
+    return False
+
+
+def _visible_length(value: str) -> int:
+    return sum(1 for c in value if c not in FILLERS and not _is_format(c))
+
+
+def _name_ok(name: str) -> bool:
+    letter = any(unicodedata.category(c)[0] in "LN" and c not in FILLERS for c in name)
+    return (
+        1 <= len(name) <= 80
+        and _storable(name)
+        and letter
+        and not _hides_something(name, name=True)
+    )
+
+
+def _body_ok(body: str) -> bool:
+    return (
+        50 <= len(body) <= 5000
+        and _storable(body)
+        and not _hides_something(body, name=False)
+        and _visible_length(body) >= 50
+    )
+
+
+def _refused(author: str, body: str) -> set[str]:
+    """The fields a documented rule refuses: the contract's validation first;
+    then, for valid fields, the padding defence (widget/defences.py)."""
     a, b = _trimmed(author), _trimmed(body)
-    return 1 <= len(a) <= 80 and 50 <= len(b) <= 5000 and _storable(a) and _storable(b)
+    fields = {name for name, ok in (("author", _name_ok(a)), ("body", _body_ok(b))) if not ok}
+    if not fields and padding_problem(b, 50):
+        fields.add("body")
+    return fields
 
 
-@settings(SHARED, max_examples=120)
-@given(author=authors, body=bodies)
-def test_accepted_text_comes_back_byte_exact(shared_app: Flask, author: str, body: str) -> None:
-    client = shared_app.test_client()
+# Only what the contract accepts: a letter or digit in every name, 50 visible
+# characters of varied text in every comment.
+valid_authors = _padded(
+    st.builds(
+        lambda before, letter, after: before + letter + after,
+        _pieces(st.nothing(), 0, 4),
+        _letter,
+        _pieces(st.nothing(), 0, 4),
+    )
+).filter(lambda author: _name_ok(_trimmed(author)))
+valid_bodies = _padded(_pieces(st.sampled_from(BIDI_MARKS + FILLERS), 14, 60)).filter(
+    lambda body: not _refused("A", body)
+)
+
+
+def _spoiled(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Valid text with one odd character (a control, a format character, a
+    filler, a lone surrogate...) put in somewhere."""
+
+    def put(value: str, odd: str, at: int) -> str:
+        at %= len(value) + 1
+        return value[:at] + odd + value[at:]
+
+    return st.builds(
+        put,
+        valid,
+        st.one_of(_odd, st.sampled_from(FILLERS + BIDI_MARKS)),
+        st.integers(0, 10_000),
+    )
+
+
+# Anything: valid, valid but for one character, and what a bot sends.
+authors = st.one_of(valid_authors, _spoiled(valid_authors), _padded(st.text(_any, max_size=90)))
+bodies = st.one_of(
+    valid_bodies,
+    _spoiled(valid_bodies),
+    _padded(st.text(_typed, min_size=40, max_size=400)),
+    _padded(st.text(_any, min_size=40, max_size=400)),
+)
+
+
+def _post(app: Flask, author: str, body: str) -> tuple[Any, str]:
+    client = app.test_client()
     article_id = fresh_article("text")
     token = client.get(comments_url(article_id)).get_json()["form"]["token"]
     # ensure_ascii: a lone surrogate travels as the JSON escape \\udXXX.
     payload = json.dumps({"author": author, "body": body, "token": token}, ensure_ascii=True)
-
     response = client.post(comments_url(article_id), data=payload, content_type="application/json")
-
-    assert response.status_code in {201, 202, 422}, response.get_data(as_text=True)[:300]
     event(f"status {response.status_code}")
-    if not _valid(author, body):
-        assert response.status_code == 422
-        assert set(response.get_json()["fields"]) <= {"author", "body"}
-        return
-    if response.status_code == 422:  # a defence (say, padding) may still refuse the body
-        assert set(response.get_json()["fields"]) == {"body"}
-        return
+    return response, article_id
+
+
+@settings(SHARED, max_examples=100)
+@given(author=valid_authors, body=valid_bodies)
+def test_accepted_text_comes_back_byte_exact(shared_app: Flask, author: str, body: str) -> None:
+    response, article_id = _post(shared_app, author, body)
+
+    assert response.status_code in {201, 202}, response.get_data(as_text=True)[:300]
     comment = response.get_json()
     assert (comment["author"], comment["body"]) == (_trimmed(author), _trimmed(body))
     with shared_app.app_context():
         stored = db.session.get(Comment, comment["id"])
         assert (stored.author, stored.body) == (_trimmed(author), _trimmed(body))
     if response.status_code == 201:
-        listed = client.get(comments_url(article_id))
+        listed = shared_app.test_client().get(comments_url(article_id))
         (item,) = listed.get_json()["comments"]
         assert (item["author"], item["body"]) == (_trimmed(author), _trimmed(body))
         # On the wire, the text itself (as UTF-8), only JSON's own escapes added.
         wire = json.dumps(_trimmed(body), ensure_ascii=False)[1:-1].encode()
         assert wire in listed.get_data()
+
+
+@settings(SHARED, max_examples=100)
+@given(author=authors, body=bodies)
+def test_text_is_refused_exactly_where_a_documented_rule_says(
+    shared_app: Flask, author: str, body: str
+) -> None:
+    expected = _refused(author, body)
+
+    response, _article_id = _post(shared_app, author, body)
+
+    if expected:
+        assert response.status_code == 422, response.get_data(as_text=True)[:300]
+        assert set(response.get_json()["fields"]) == expected
+    else:
+        assert response.status_code in {201, 202}, response.get_data(as_text=True)[:300]
 
 
 # --- pagination -------------------------------------------------------------------
@@ -195,7 +314,6 @@ def test_walking_all_pages_yields_each_published_comment_exactly_once(
     article_id = fresh_article("pages")
     _insert(shared_app, article_id, initial)
     at_start = _published(shared_app, article_id)
-    token = client.get(comments_url(article_id)).get_json()["form"]["token"]
     removed: set[int] = set()
     seen: list[int] = []
     cursor = None
@@ -213,6 +331,7 @@ def test_walking_all_pages_yields_each_published_comment_exactly_once(
         if kind == "post":
             for n in range(amount):
                 body = f"{LONG_BODY} page {page}, post {n}"
+                token = form_token(client, article_id)  # a token admits one post
                 response = client.post(
                     comments_url(article_id), json={"author": "Late", "body": body, "token": token}
                 )

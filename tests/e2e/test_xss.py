@@ -80,8 +80,8 @@ PAYLOADS = [
     f"&#60;img src=x onerror={S}&#62;",
     f"\\u003cimg src=x onerror={S}\\u003e",
     f"\uff1cimg src=x onerror={S}\uff1e",
-    f"<img\u200bsrc=x onerror={S}>",
-    f"\u202e<img src=x onerror={S}>",
+    f"<img\u00a0src=x onerror={S}>",  # invisible and bidi controls are 422
+    f"\u0645\u0631\u062d\u0628\u0627 <img src=x onerror={S}>",  # right-to-left text first
     f"%3Cimg%20src%3Dx%20onerror%3D{S}%3E",
     # template-like strings
     "{{7*7}}",
