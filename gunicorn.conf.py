@@ -52,6 +52,30 @@ def _cpus() -> int:
 workers = _int("WEB_CONCURRENCY", _cpus() + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = _int("GUNICORN_THREADS", 1)
+
+
+def _limits_counted_per_process() -> bool:
+    """memory:// counts in each worker, so N workers would allow N times every
+    limit; the default (a file every worker shares) and redis:// count as one."""
+    storage = os.environ.get("COMMENTS_RATELIMIT_STORAGE_URI", "").strip()
+    enabled = os.environ.get("COMMENTS_RATELIMIT_ENABLED", "true").strip().lower()
+    return storage.startswith("memory://") and enabled not in {"0", "false", "no", "off"}
+
+
+def on_starting(server: object) -> None:
+    """Refuse to start where limits would not be exact (``--workers`` included)."""
+    workers_now = server.cfg.workers  # type: ignore[attr-defined]
+    if workers_now > 1 and _limits_counted_per_process():
+        # gunicorn prints a RuntimeError's message and exits with status 1.
+        raise RuntimeError(
+            f"COMMENTS_RATELIMIT_STORAGE_URI=memory:// counts limits in each of the "
+            f"{workers_now} workers, which would allow {workers_now} times every limit. "
+            "Leave COMMENTS_RATELIMIT_STORAGE_URI unset (a file in the instance folder "
+            "that every worker shares), set it to redis://host:6379/0, or run one worker "
+            "(WEB_CONCURRENCY=1)."
+        )
+
+
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5  # seconds, for gthread behind a load balancer
@@ -64,7 +88,24 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Heartbeat files in memory, not on a possibly slow container disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
-# The contract allows 100 article IDs of up to 128 characters in one counts
-# request (about 14 KB of request line); gunicorn's default stops at 4 KiB.
-# 0 lets gunicorn take up to 1 MiB; the app refuses more than 100 IDs anyway.
-limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 0)
+
+MAX_REQUEST_LINE = 8190  # gunicorn's default, and the most it takes but "unlimited"
+
+
+def _request_line_limit() -> int:
+    """gunicorn's default and maximum, 8190 bytes, unless lowered.
+
+    0 would mean *unlimited* to gunicorn (up to 1 MiB, parsed in quadratic
+    time: an 8 MB request line held a worker for 8 s), so it is refused.
+    count.js splits its IDs into requests that fit well under this.
+    """
+    limit = _int("GUNICORN_LIMIT_REQUEST_LINE", MAX_REQUEST_LINE)
+    if not 1 <= limit <= MAX_REQUEST_LINE:
+        raise ValueError(
+            f"GUNICORN_LIMIT_REQUEST_LINE must be from 1 to {MAX_REQUEST_LINE} bytes, "
+            f"not {limit} (0 would mean unlimited)"
+        )
+    return limit
+
+
+limit_request_line = _request_line_limit()

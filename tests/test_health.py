@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +15,42 @@ from sqlalchemy.pool import NullPool
 from widget import create_app
 from widget.extensions import db
 
-from .conftest import PG_URL, RUN_PREFIX, need_postgres
+from .conftest import PG_URL, REDIS_URL, RUN_PREFIX, need_postgres, need_redis
 
 
 def test_healthz_is_ok_when_the_database_answers(app: Flask) -> None:
     response = app.test_client().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def redis_app(url: str) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": url,
+        }
+    )
+
+
+def test_healthz_is_degraded_naming_redis_when_redis_does_not_answer() -> None:
+    app = redis_app(f"redis://127.0.0.1:{closed_port()}/0")
+
+    started = time.monotonic()
+    response = app.test_client().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "degraded", "down": ["redis"]}
+    assert time.monotonic() - started < 2
+
+
+def test_healthz_is_ok_when_the_configured_redis_answers() -> None:
+    need_redis()
+    response = redis_app(REDIS_URL).test_client().get("/healthz")
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}

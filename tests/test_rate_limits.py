@@ -25,7 +25,11 @@ def traveller():
 
 
 def limited_client(tmp_path, environ: dict[str, str], **config) -> FlaskClient:
-    app = make_app(tmp_path, **{"RATELIMIT_ENABLED": True, **config})
+    # The storage a deployment gets when it sets none: the machine-wide file.
+    storage = f"sqlite:///{tmp_path / 'ratelimits.db'}"
+    app = make_app(
+        tmp_path, **{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": storage, **config}
+    )
     client = app.test_client()
     client.environ_base.update(environ)
     return client

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import request
+import flask_limiter
+from flask import Flask, request
 from flask_cors import CORS
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits.storage import storage_from_string
+from limits.strategies import STRATEGIES
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from . import ratelimit_store  # noqa: F401 (registers the sqlite:// limits storage)
+from .privacy import client_key, limit_key
 
 
 class Base(DeclarativeBase):
@@ -26,13 +31,42 @@ class Base(DeclarativeBase):
 
 
 def client_address() -> str:
-    """The client's address as ProxyFix left it: forwarded hops are trusted
-    only as far as COMMENTS_TRUSTED_PROXIES says."""
-    return request.remote_addr or "unknown"
+    """Who the client is (``privacy.client_key``: its IPv4 address or IPv6
+    /64), from the address ProxyFix left: forwarded hops are trusted only as
+    far as COMMENTS_TRUSTED_PROXIES says."""
+    return client_key(request.remote_addr)
+
+
+def _limit_key() -> str:
+    return limit_key(client_address())
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter that keeps answering while Redis is down: short socket
+    timeouts, and limits counted meanwhile in the machine's shared limits
+    file (RATELIMIT_LOCAL_STORAGE_URI) rather than in each process's memory,
+    so they stay exact on each machine through the outage."""
+
+    def init_app(self, app: Flask) -> None:
+        redis = app.config["RATELIMIT_STORAGE_URI"].startswith(REDIS_SCHEMES)
+        if redis:
+            app.config.setdefault(
+                "RATELIMIT_STORAGE_OPTIONS",
+                {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+            )
+        super().init_app(app)
+        self._storage_dead = False  # the singleton outlives apps (tests make many)
+        local = app.config.get("RATELIMIT_LOCAL_STORAGE_URI")
+        if redis and local and self._fallback_limiter is not None:
+            self._fallback_storage = storage_from_string(local)
+            self._fallback_limiter = STRATEGIES[self._strategy](self._fallback_storage)
 
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(client_address)
+limiter = Limiter(_limit_key)
 cors = CORS()

@@ -29,7 +29,7 @@ from typing import Any
 from flask import Flask
 
 from .articles import ARTICLE_ID
-from .privacy import keyed_hash
+from .privacy import client_key, keyed_hash
 
 log = logging.getLogger("comments.request")
 
@@ -53,6 +53,12 @@ class _Stdout(logging.StreamHandler):
         pass
 
 
+def client_hash(secret_key: str, address: str) -> str:
+    """The ``client`` of a log line: other logs (failed sign-ins) use it too.
+    One hash per client (an IPv6 /64 is one), as limits and bans see them."""
+    return keyed_hash(secret_key, "request-log", client_key(address), 12)
+
+
 class RequestLog:
     """WSGI middleware: time the request, then write its line.
 
@@ -65,7 +71,7 @@ class RequestLog:
         self.app = app
         # A bounded memo: the same few clients make most requests.
         self._client = functools.lru_cache(maxsize=4096)(
-            lambda address: keyed_hash(secret_key, "request-log", address, 12)
+            lambda address: client_hash(secret_key, address)
         )
         self._second = -1
         self._stamp = ""
