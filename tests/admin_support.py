@@ -20,6 +20,8 @@ from widget.extensions import db
 NAME = "ann"
 PASSWORD = "correct horse battery staple"
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_INPUT = re.compile(r"<input\b[^>]*>")
+_ATTRIBUTE = re.compile(r'\b(type|name|value)="([^"]*)"')
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +59,24 @@ def csrf_token(html: str, action: str) -> str:
     return found.group(1)
 
 
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """Every hidden input of the form posting to ``action``, as a browser sends them."""
+    fields = {}
+    for tag in _INPUT.findall(form_html(html, action)):
+        attributes = {key: unescape(value) for key, value in _ATTRIBUTE.findall(tag)}
+        if attributes.get("type") == "hidden" and "name" in attributes:
+            fields[attributes["name"]] = attributes.get("value", "")
+    return fields
+
+
 def submit(
     client: FlaskClient, page: str, action: str, data: dict[str, Any] | None = None
 ) -> TestResponse:
-    """GET ``page``, take the token from its form posting to ``action``, post."""
+    """GET ``page``, post its form that posts to ``action`` (token and hidden
+    fields included, as a browser would) with ``data`` filled in."""
     html = client.get(page).get_data(as_text=True)
-    payload = {"csrf_token": csrf_token(html, action), **(data or {})}
-    return client.post(action, data=payload)
+    payload = {"csrf_token": csrf_token(html, action), **hidden_fields(html, action)}
+    return client.post(action, data={**payload, **(data or {})})
 
 
 def login(client: FlaskClient, name: str = NAME, password: str = PASSWORD) -> TestResponse:

@@ -1,4 +1,4 @@
-"""Admin accounts: argon2id password hashes, sign-in checks."""
+"""Admin accounts: argon2id password hashes, sign-in checks, removal."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from .extensions import db
 from .models import Admin
 
 MAX_NAME = 80
+MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 takes any length; this only bounds the work
-WEAK_PASSWORD = 10  # create-admin warns below this many characters
 
 _hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory profile
 
@@ -45,8 +45,8 @@ def find(name: str) -> Admin | None:
 def set_password(name: str, password: str) -> tuple[Admin, bool]:
     """Create the admin or reset their password; returns (admin, created)."""
     name = clean_name(name)
-    if not password:
-        raise AccountError("The password must not be empty.")
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise AccountError(f"A password has at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"A password has at most {MAX_PASSWORD} characters.")
     admin = find(name)
@@ -78,6 +78,32 @@ def authenticate(name: str, password: str) -> Admin | None:
     return admin
 
 
+def remove(name: str) -> int:
+    """Delete the admin called ``name``; returns how many admins are left.
+
+    Their sessions stop working at once: a session names an admin row that
+    no longer exists (and a later admin never gets the same key).
+    """
+    removed = db.session.execute(delete(Admin).where(Admin.name == clean_name(name))).rowcount
+    if not removed:
+        raise AccountError(f"There is no admin called {name!r}.")
+    return db.session.scalar(select(func.count(Admin.id))) or 0
+
+
+def end_sessions(admin: Admin) -> None:
+    """Sign the admin out everywhere: a new generation changes their session key."""
+    db.session.execute(
+        update(Admin)
+        .where(Admin.id == admin.id)
+        .values(session_generation=Admin.session_generation + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
 def session_key(admin: Admin) -> str:
-    """Changes whenever the password does, so a reset signs out every session."""
-    return hashlib.sha256(admin.password_hash.encode()).hexdigest()[:24]
+    """What a session must carry to count: changes when the password is reset
+    and when the admin signs out (the generation), ending every copy of every
+    session of theirs."""
+    material = f"{admin.session_generation}:{admin.password_hash}"
+    return hashlib.sha256(material.encode()).hexdigest()[:24]

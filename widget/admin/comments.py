@@ -1,0 +1,130 @@
+"""The comments list, its filters, bulk actions, and emptying spam."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import moderation
+from ..extensions import db
+from ..forms import BulkForm, ConfirmForm, FilterForm
+from ..models import Comment, Status
+from . import PER_PAGE, bad_request, bp, counts_by_status, plural
+
+DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
+
+
+def _selection_from_args() -> tuple[FilterForm, moderation.Selection]:
+    form = FilterForm(formdata=request.args)
+    if not form.validate():
+        bad_request(form)
+    try:
+        selection = moderation.Selection.of(
+            status=form.status.data,
+            article_id=form.article.data,
+            search=form.q.data,
+            sender=form.sender.data,
+        )
+    except moderation.ModerationError as error:
+        abort(400, description=str(error))
+    return form, selection
+
+
+@bp.get("/comments")
+def comments() -> str:
+    form, selection = _selection_from_args()
+    total = moderation.count(selection)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(form.page.data or 1, pages)
+    rows = db.session.scalars(
+        select(Comment)
+        .where(*selection.conditions())
+        .order_by(Comment.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "admin/comments.html",
+        form=form,
+        filters=selection.filters(),
+        is_filtered=not selection.is_everything,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        bulk=_bulk_form(selection, total),
+        spam_count=counts_by_status()[Status.SPAM.value],
+    )
+
+
+def _bulk_form(matching: moderation.Selection, total: int, action: str | None = None) -> BulkForm:
+    """The bulk form, remembering what "all N matching" means right now."""
+    shown = {"shown_max_id": moderation.latest_id(matching), "shown_count": total}
+    return BulkForm(formdata=None, action=action, **shown)
+
+
+def _matching_as_shown(
+    form: BulkForm, matching: moderation.Selection
+) -> moderation.Selection | None:
+    """The comments "all N matching" meant on the admin's page: none that
+    arrived since, and None when the match has changed since."""
+    if form.shown_max_id.data is None or form.shown_count.data is None:
+        abort(400, description="Reload the list, then apply the action again.")
+    selection = matching.up_to(form.shown_max_id.data)
+    return selection if moderation.count(selection) == form.shown_count.data else None
+
+
+def _list_changed(form: BulkForm, matching: moderation.Selection) -> tuple[str, int]:
+    """Nothing was done: say so, with the new count, and ask again."""
+    total = moderation.count(matching)
+    page = render_template(
+        "admin/bulk_changed.html",
+        action=form.action.data,
+        shown=form.shown_count.data,
+        total=total,
+        filters=matching.filters(),
+        bulk=_bulk_form(matching, total, form.action.data),
+    )
+    return page, 409
+
+
+@bp.post("/comments/bulk")
+def bulk() -> Response | tuple[str, int]:
+    _, matching = _selection_from_args()
+    back = url_for("admin.comments", **matching.filters())
+    form = BulkForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    if form.scope.data == "selected":
+        if not form.ids.data:
+            flash("Choose at least one comment, or apply the action to every match.", "error")
+            return redirect(back)
+        selection = moderation.Selection.of(ids=form.ids.data)
+    else:
+        selection = _matching_as_shown(form, matching)
+        if selection is None:
+            return _list_changed(form, matching)
+    changed = moderation.change_status(selection, form.action.data, g.admin.name)
+    flash(f"{DONE[form.action.data]}: {plural(changed, 'comment')}.", "success")
+    return redirect(back)
+
+
+@bp.get("/comments/empty-spam")
+def confirm_empty_spam() -> str:
+    """Removing spam cannot be undone: say how much, and ask once more."""
+    return render_template(
+        "admin/empty_spam.html",
+        spam_count=counts_by_status()[Status.SPAM.value],
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.post("/comments/empty-spam")
+def empty_spam() -> Response:
+    if not ConfirmForm(formdata=request.form).validate():
+        abort(400)
+    removed = moderation.empty_spam(g.admin.name)
+    flash(f"Removed {plural(removed, 'spam comment')} for good.", "success")
+    return redirect(url_for("admin.comments", status=Status.SPAM.value))

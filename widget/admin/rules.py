@@ -1,0 +1,177 @@
+"""Senders and bans, the moderation rules, and the audit log."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from .. import moderation
+from ..extensions import db
+from ..forms import (
+    BAN_DURATIONS,
+    BAN_LABELS,
+    ArticleForm,
+    BanForm,
+    ConfirmForm,
+    PhraseForm,
+    SettingsForm,
+)
+from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
+from . import PER_PAGE, bad_request, bp, counts_by_status, plural, safe_next
+
+
+@bp.get("/senders/<sender>")
+def sender(sender: str) -> str:
+    try:
+        sender = moderation.clean_sender(sender)
+    except moderation.ModerationError:
+        abort(404)
+    form = BanForm(formdata=None, sender=sender)
+    return render_template(
+        "admin/sender.html",
+        sender=sender,
+        counts=counts_by_status(Comment.sender_hash == sender),
+        ban=moderation.active_ban(sender),
+        form=form,
+        lift=ConfirmForm(formdata=None),
+    )
+
+
+@bp.post("/bans")
+def ban() -> Response:
+    form = BanForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    try:
+        _, spammed = moderation.ban(
+            form.sender.data,
+            BAN_DURATIONS[form.duration.data],
+            g.admin.name,
+            note=form.note.data or "",
+            mark_spam=form.mark_spam.data,
+        )
+    except moderation.ModerationError as error:
+        abort(400, description=str(error))
+    lasting = BAN_LABELS[form.duration.data].lower()
+    message = f"Sender {form.sender.data} is banned ({lasting})."
+    if form.mark_spam.data:
+        message += f" {plural(spammed, 'comment')} marked as spam."
+    flash(message, "success")
+    return redirect(url_for("admin.sender", sender=form.sender.data))
+
+
+@bp.post("/bans/<sender>/lift")
+def lift_ban(sender: str) -> Response:
+    if not ConfirmForm(formdata=request.form).validate():
+        abort(400)
+    try:
+        lifted = moderation.unban(sender, g.admin.name)
+    except moderation.ModerationError as error:
+        abort(400, description=str(error))
+    flash(f"Lifted the ban on {sender}." if lifted else "That sender was not banned.", "success")
+    return redirect(safe_next(request.args.get("next"), url_for("admin.rules", _anchor="bans")))
+
+
+# --- rules ---------------------------------------------------------------------
+
+
+@bp.get("/rules")
+def rules() -> str:
+    current = moderation.settings()
+    settings_form = SettingsForm(
+        formdata=None,
+        pre_moderation={None: "default", True: "on", False: "off"}[current.pre_moderation],
+        hold_first_comment="on" if current.hold_first_comment else "off",
+    )
+    return render_template(
+        "admin/rules.html",
+        settings=current,
+        settings_form=settings_form,
+        phrase_form=PhraseForm(formdata=None),
+        phrases=moderation.blocked_phrases(),
+        ban_form=BanForm(formdata=None),
+        bans=moderation.bans(),
+        article_form=ArticleForm(formdata=None),
+        closed=moderation.closed_articles(),
+        confirm=ConfirmForm(formdata=None),
+        now=utcnow(),
+    )
+
+
+def _back_to_rules(anchor: str) -> Response:
+    return redirect(url_for("admin.rules", _anchor=anchor))
+
+
+@bp.post("/rules/settings")
+def save_settings() -> Response:
+    form = SettingsForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    pre = {"default": None, "on": True, "off": False}[form.pre_moderation.data]
+    current = moderation.settings()
+    if pre != current.pre_moderation:
+        moderation.set_pre_moderation(pre, g.admin.name)
+    hold_first = form.hold_first_comment.data == "on"
+    if hold_first != current.hold_first_comment:
+        moderation.set_hold_first_comment(hold_first, g.admin.name)
+    flash("Moderation settings saved.", "success")
+    return _back_to_rules("moderation")
+
+
+@bp.post("/rules/phrases")
+def add_phrase() -> Response:
+    form = PhraseForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    try:
+        rule = moderation.block_phrase(form.phrase.data, form.action.data, g.admin.name)
+    except moderation.ModerationError as error:
+        abort(400, description=str(error))
+    verb = "held" if rule.action == "hold" else "rejected"
+    flash(f"Comments containing “{rule.phrase}” will be {verb}.", "success")
+    return _back_to_rules("phrases")
+
+
+@bp.post("/rules/phrases/<int(max=2147483647):phrase_id>/delete")
+def remove_phrase(phrase_id: int) -> Response:
+    if not ConfirmForm(formdata=request.form).validate():
+        abort(400)
+    rule = db.session.get(BlockedPhrase, phrase_id)
+    if rule is not None:
+        moderation.unblock_phrase(rule.phrase, g.admin.name)
+        flash(f"“{rule.phrase}” is no longer blocked.", "success")
+    return _back_to_rules("phrases")
+
+
+@bp.post("/rules/articles/<any(close, reopen):change>")
+def article(change: str) -> Response:
+    form = ArticleForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    closing = change == "close"
+    article_id = form.article_id.data
+    if moderation.set_closed(article_id, closing, g.admin.name):
+        word = "closed" if closing else "open again"
+        flash(f"Comments on {article_id} are {word}.", "success")
+    else:
+        flash(f"Comments on {article_id} already were {change}d.", "success")
+    return _back_to_rules("articles")
+
+
+# --- audit log -----------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit() -> str:
+    total = db.session.scalar(select(func.count(AuditEntry.id))) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .order_by(AuditEntry.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template("admin/audit.html", entries=entries, page=page, pages=pages)
