@@ -309,7 +309,7 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
     say(f"seeded 100,300 comments in {time.monotonic() - started:.1f} s")
     env = {
         "COMMENTS_DATABASE_URL": database_url,
-        "COMMENTS_SECRET_KEY": "bench-secret-key",
+        "COMMENTS_SECRET_KEY": "bench-secret-key-of-32-characters-or-more",
         "COMMENTS_RATELIMIT_ENABLED": "false",
         "COMMENTS_MIN_FILL_SECONDS": "0",
         "COMMENTS_RATELIMIT_STORAGE_URI": args.redis or "memory://",

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-SECRET_KEY = "live-server-test-secret"
+SECRET_KEY = "live-server-test-secret-of-32-chars-or-more"
 
 
 def free_port() -> int:

@@ -105,9 +105,9 @@ def test_secret_key_is_generated_once_and_kept_in_the_instance_folder(
 
 
 def test_the_environment_secret_key_wins(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("COMMENTS_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("COMMENTS_SECRET_KEY", "from-the-environment-32-characters")
     app = make_app(tmp_path, SECRET_KEY=None)
-    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SECRET_KEY"] == "from-the-environment-32-characters"
 
 
 def test_allowed_origins_default_to_none_outside_debug(app: Flask) -> None:

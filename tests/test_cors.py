@@ -1,4 +1,4 @@
-"""Cross-origin rules: exact origins, no credentials, no cookies."""
+"""Cross-origin rules: "*" for the public reads, exact origins for writes, no credentials."""
 
 from __future__ import annotations
 
@@ -19,17 +19,49 @@ def cors_app(tmp_path) -> Flask:
     return make_app(tmp_path, ALLOWED_ORIGINS=[ALLOWED, "https://blog.example.org"])
 
 
-def test_an_allowed_origin_is_echoed_without_credentials(cors_app: Flask) -> None:
-    client = cors_app.test_client()
+def test_a_post_from_an_allowed_origin_is_echoed_without_credentials(cors_app: Flask) -> None:
+    posted = post_comment(cors_app.test_client(), "a1", headers={"Origin": ALLOWED})
 
-    listing = client.get(comments_url("a1"), headers={"Origin": ALLOWED})
-    posted = post_comment(client, "a1", headers={"Origin": ALLOWED})
-
-    for response in (listing, posted):
-        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
-        assert "Access-Control-Allow-Credentials" not in response.headers
-        assert "Origin" in response.headers.get("Vary", "")
     assert posted.status_code == 201
+    assert posted.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Access-Control-Allow-Credentials" not in posted.headers
+    assert "Origin" in posted.headers.get("Vary", "")
+
+
+PUBLIC_READS = [comments_url("a1"), "/api/v1/counts?article_id=a1", "/api/v1/openapi.json"]
+SOME_ORIGINS = [{"Origin": "https://evil.example"}, {"Origin": ALLOWED}, {}]
+
+
+@pytest.mark.parametrize("url", PUBLIC_READS)
+def test_public_reads_answer_every_origin_alike_so_a_cdn_cannot_be_poisoned(
+    cors_app: Flask, url: str
+) -> None:
+    client = cors_app.test_client()
+    post_comment(client, "a1")
+
+    answers = [client.get(url, headers=origin) for origin in SOME_ORIGINS]
+
+    for response in answers:
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response.headers
+        assert "Origin" not in response.headers.get("Vary", "")
+        assert "public" in response.headers["Cache-Control"]
+    # One cacheable answer for everyone (the listing's form token aside).
+    bodies = [response.get_json() for response in answers]
+    for body in bodies:
+        body.get("form", {}).pop("token", None)
+    assert bodies[0] == bodies[1] == bodies[2]
+
+
+def test_a_revalidated_listing_answers_every_origin_alike(cors_app: Flask) -> None:
+    client = cors_app.test_client()
+    etag = client.get(comments_url("a1")).headers["ETag"]
+
+    for origin in SOME_ORIGINS:
+        response = client.get(comments_url("a1"), headers={**origin, "If-None-Match": etag})
+        assert response.status_code == 304
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 @pytest.mark.parametrize(
@@ -40,17 +72,29 @@ def test_an_allowed_origin_is_echoed_without_credentials(cors_app: Flask) -> Non
         "http://news.example.com",
         "https://news.example.com:8443",
         "null",
+        # The service's own origin is http://localhost: look-alikes stay out.
+        "http://localhost.evil.io",
+        "http://localhost:8443",
     ],
 )
-def test_other_origins_get_no_allow_origin_and_cannot_post(cors_app: Flask, origin: str) -> None:
+def test_other_origins_cannot_post_nor_pass_the_preflight(cors_app: Flask, origin: str) -> None:
     client = cors_app.test_client()
 
-    listing = client.get(comments_url("a1"), headers={"Origin": origin})
+    preflight = client.options(
+        comments_url("a1"),
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     posted = post_comment(client, "a1", headers={"Origin": origin})
 
-    assert "Access-Control-Allow-Origin" not in listing.headers
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert "Access-Control-Allow-Methods" not in preflight.headers
     assert posted.status_code == 403
     assert posted.get_json()["error"] == "origin_not_allowed"
+    assert "Access-Control-Allow-Origin" not in posted.headers
     assert client.get(comments_url("a1")).get_json()["total"] == 0
 
 
@@ -85,10 +129,10 @@ def test_cors_is_scoped_to_the_api(cors_app: Flask) -> None:
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_no_origin_is_allowed_by_default_outside_debug(client: FlaskClient) -> None:
-    response = client.get(comments_url("a1"), headers={"Origin": ALLOWED})
+def test_no_origin_may_post_by_default_outside_debug(client: FlaskClient) -> None:
+    response = post_comment(client, "a1", headers={"Origin": ALLOWED})
+    assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response.headers
-    assert post_comment(client, "a1", headers={"Origin": ALLOWED}).status_code == 403
 
 
 def test_debug_allows_every_origin(tmp_path) -> None:

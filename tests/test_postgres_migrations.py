@@ -23,7 +23,10 @@ pytestmark = pytest.mark.postgres
 
 def flask(schema: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env.update(COMMENTS_DATABASE_URL=pg_url(schema), COMMENTS_SECRET_KEY="migrations-test")
+    env.update(
+        COMMENTS_DATABASE_URL=pg_url(schema),
+        COMMENTS_SECRET_KEY="migrations-test-secret-of-32-chars-or-more",
+    )
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=REPO,

@@ -29,7 +29,7 @@ import pytest
 from .conftest import LONG_BODY, REDIS_URL, pg_url
 from .servers import REPO, free_port, migrate, server_env
 
-SECRET_KEY = "scale-out-test-secret"
+SECRET_KEY = "scale-out-test-secret-of-32-chars-or-more"
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
 

@@ -32,6 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    # Writes (and every preflight) admit the listed origins exactly; the public
+    # GETs widen this to "*" per view (api.public_read), so a CDN keeps one
+    # answer for every origin.
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": app.config["ALLOWED_ORIGINS"]}},

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from flask_cors import cross_origin
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
@@ -34,9 +36,16 @@ class AnyArticleIdConverter(PathConverter):
 bp.record_once(lambda state: state.app.url_map.converters.update(any_id=AnyArticleIdConverter))
 
 # What a CDN may do with a listing: keep it a few seconds. Browsers revalidate
-# every time (a cheap 304), so a reader who posts and reloads sees the post.
-LIST_CACHE_CONTROL = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"
+# every time (a cheap 304), so a reader who reloads sees every new comment: no
+# stale-while-revalidate, which browsers honour too and then show the old list.
+LIST_CACHE_CONTROL = "public, max-age=0, s-maxage=5"
 MAX_COUNT_IDS = 100
+
+# The public GETs are cookieless reads: "*" for every origin (and for none), so
+# the one answer a CDN keeps is right for every page. automatic_options=False
+# leaves preflights to the app-wide rule, which admits the listed origins only:
+# a POST on the listing's own URL keeps the exact-origin rule.
+public_read = cross_origin(origins="*", send_wildcard=True, automatic_options=False)
 
 
 def _read_limits() -> str:
@@ -63,6 +72,7 @@ def _invalid(name: str, message: str) -> None:
 
 @bp.get("/articles/<any_id:article_id>/comments")
 @limiter.limit(_read_limits)
+@public_read
 def list_comments(article_id: str) -> Response:
     articles.require_valid_id(article_id)
     sort = _query_param("sort", "newest")
@@ -88,6 +98,7 @@ def list_comments(article_id: str) -> Response:
 
 @bp.get("/counts")
 @limiter.limit(_read_limits)
+@public_read
 def counts() -> Response:
     ids = request.args.getlist("article_id")
     if not ids:
@@ -101,7 +112,11 @@ def counts() -> Response:
             select(Article.id, Article.published_count).where(Article.id.in_(set(ids)))
         ).all()
     )
-    return json_response({"counts": {article_id: found.get(article_id, 0) for article_id in ids}})
+    response = json_response(
+        {"counts": {article_id: found.get(article_id, 0) for article_id in ids}}
+    )
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL  # counts change as listings do
+    return response
 
 
 # --- posting -----------------------------------------------------------------
@@ -171,7 +186,7 @@ def _read_json_object() -> dict[str, Any]:
 
 
 def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors = CommentForm.oversized(data)  # before any text work: see widget/text.py
     for name in _TEXT_FIELDS:
         if data.get(name) is not None and not isinstance(data[name], str):
             errors[name] = ["Must be text."]
@@ -228,32 +243,78 @@ def post_comment(article_id: str) -> Response:
         banned=found.banned,
     )
     verdict = defences.assess(draft, found.rules)
+    # A token that vouches (in time or not) is used up by this post; a missing,
+    # forged, expired or reused one has nothing to use up.
+    vouched = not (verdict.reason or "").startswith("token_")
+    stored = _store_using_token(draft, verdict, found.article_exists, vouched)
+    if stored["status"] == Status.PUBLISHED:
+        return json_response(stored["comment"], 201)
+    return json_response({**stored["comment"], "status": "pending"}, 202)
+
+
+def _store_using_token(
+    draft: defences.Draft, verdict: defences.Verdict, article_exists: bool, vouched: bool
+) -> dict[str, Any]:
+    """Store the post, taking the next use of its token.
+
+    Each use of a token is a numbered slot, unique with the token's digest: of
+    replays sent all at once, one wins each slot and the others look again,
+    finding the token used up (held, token_reused) or the next slot free.
+    """
+    for _ in range(defences.TOKEN_POSTS + 1):
+        slot = None
+        if vouched:
+            senders = defences.token_senders(draft)
+            if defences.token_reused(draft, senders):
+                vouched = False
+                if verdict.status == Status.PUBLISHED:
+                    verdict = defences.Verdict(Status.PENDING, "token_reused")
+            else:
+                slot = len(senders) + 1
+        try:
+            comment = _store(draft, verdict, article_exists, slot)
+        except IntegrityError:
+            db.session.rollback()
+            if slot is None:
+                raise
+            article_exists = False  # the rolled-back insert may have made it
+            continue
+        return {"status": verdict.status, "comment": comment}
+    raise RuntimeError("no free token slot after every retry")  # pragma: no cover
+
+
+def _store(
+    draft: defences.Draft, verdict: defences.Verdict, article_exists: bool, token_use: int | None
+) -> dict[str, object]:
+    """Insert the comment, with its article's row and count; its public shape.
+
+    ``token_use`` is the slot of the token this post takes (None: it takes none).
+    """
     comment = Comment(
-        article_id=article_id,
-        parent_id=parent_id,
+        article_id=draft.article_id,
+        parent_id=draft.parent_id,
         author=draft.author,
         email=draft.email,
         body=draft.body,
         status=verdict.status,
         reason=verdict.reason,
         sender_hash=draft.sender_hash,
+        token_digest=draft.token_digest if token_use else None,
+        token_use=token_use,
         # No NUL: PostgreSQL cannot store it (gunicorn refuses it; other servers may not).
         user_agent=request.headers.get("User-Agent", "").replace("\x00", "")[:512],
     )
     db.session.add(comment)
-    if not found.article_exists:
-        articles.ensure(article_id)
+    if not article_exists:
+        articles.ensure(draft.article_id)
     if verdict.status == Status.PUBLISHED:
-        articles.adjust({article_id: +1})
+        articles.adjust({draft.article_id: +1})
     # Flushed first, so the answer is built from what was inserted rather than
     # re-read after the commit expired it.
     db.session.flush()
     public = comment.to_public()
     db.session.commit()
-
-    if verdict.status == Status.PUBLISHED:
-        return json_response(public, 201)
-    return json_response({**public, "status": "pending"}, 202)
+    return public
 
 
 def _is_published_comment(comment_id: int, article_id: str) -> bool:
@@ -273,6 +334,7 @@ def _is_published_comment(comment_id: int, article_id: str) -> bool:
 
 
 @bp.get("/openapi.json")
+@public_read
 def openapi_document() -> Response:
     """The machine-readable contract of this API (widget/openapi.py)."""
     config = current_app.config

@@ -6,13 +6,19 @@ rest of the code reads ``app.config`` only.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
+from limits.storage import SCHEMES
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 
 class ConfigError(ValueError):
@@ -38,9 +44,52 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+# scheme://host[:port] and nothing else: what a browser sends as Origin.
+_ORIGIN = re.compile(r"https?://[^/\s*?#@]+")
+
+
 def _origins(value: str) -> list[str]:
-    # Literal origins only: a regex would match by prefix (see STYLE.md).
-    return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+    # Literal origins only: a regex would match by prefix (see STYLE.md). One
+    # without a scheme, or with a path or a wildcard, would never match: refuse it.
+    origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                "COMMENTS_ALLOWED_ORIGINS must list origins like https://news.example.com "
+                f"(scheme and host, no path or wildcard), not {origin!r}"
+            )
+    return origins
+
+
+def _limits(value: str, name: str) -> str:
+    # Flask-Limiter parses these only at the first request: a typo would
+    # otherwise be a 500 on every request rather than a refusal at start.
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be limits like '5/minute;30/hour', not {value!r}") from None
+    return value
+
+
+def _database_url(value: str) -> str:
+    try:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError):
+        raise ConfigError(
+            "COMMENTS_DATABASE_URL must be an SQLAlchemy URL such as "
+            f"postgresql+psycopg://user@host/db, not {value!r}"
+        ) from None
+    return value
+
+
+def _storage_uri(value: str) -> str:
+    scheme = value.partition("://")[0]
+    if value and (scheme not in SCHEMES or scheme.startswith("async+")):
+        raise ConfigError(
+            "COMMENTS_RATELIMIT_STORAGE_URI must be a storage such as "
+            f"redis://host:6379/0 or memory://, not {value!r}"
+        )
+    return value
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -50,7 +99,7 @@ def instance_secret_key(instance_path: str) -> str:
     writer and the others readers of the same key.
     """
     path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_instance_folder(instance_path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -66,13 +115,72 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def _ratelimit_storage(app: Flask, uri: str) -> dict[str, Any]:
+    """Where limits are counted. Unset: a file in the instance folder that
+    every process on the machine shares (``ratelimit_store``), so N workers
+    count as one; ``redis://`` for several instances. While the storage is
+    down, limits fall back to that file or to memory (``extensions.Limiter``)
+    and every request is still answered."""
+    local = "sqlite:///" + os.path.join(app.instance_path, "ratelimits.db")
+    return {
+        "RATELIMIT_STORAGE_URI": uri or local,
+        "RATELIMIT_LOCAL_STORAGE_URI": local,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    }
+
+
+log = logging.getLogger(__name__)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _secret_key(value: str | None) -> str | None:
+    """COMMENTS_SECRET_KEY, when given: long enough not to be guessed offline
+    from one form token (and with it the sender hashes reversed)."""
+    if value and len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"COMMENTS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters, "
+            f"not {len(value)}: a short key can be guessed from one form token. Make one "
+            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return value or None
+
+
+def ensure_instance_folder(path: str) -> None:
+    """Create the instance folder for its owner only: it holds the database
+    (emails, password hashes), the secret key and the limits file. One of ours
+    that others may read is tightened; one of another user's, said loudly."""
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = folder.stat()
+    if not status.st_mode & 0o077:
+        return
+    mode = oct(status.st_mode & 0o777)
+    if status.st_uid == os.getuid():
+        folder.chmod(0o700)
+        log.warning("instance folder %s was open to others (%s); now 0o700", folder, mode)
+    else:
+        log.warning(
+            "instance folder %s is open to others (%s) and not ours to change: "
+            "its database holds emails and password hashes; chmod 700 it",
+            folder,
+            mode,
+        )
+
+
+def _uses_instance_folder(app: Flask) -> bool:
+    """Whether a file the service writes (the default SQLite database, the
+    limits file) lives in the instance folder."""
+    inside = os.path.join(app.instance_path, "")
+    names = ("SQLALCHEMY_DATABASE_URI", "RATELIMIT_STORAGE_URI", "RATELIMIT_LOCAL_STORAGE_URI")
+    return any(inside in str(app.config.get(name) or "") for name in names)
+
+
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` from defaults, the environment and ``test_config``."""
     get = os.environ.get
 
-    database_url = get("COMMENTS_DATABASE_URL") or (
-        "sqlite:///" + os.path.join(app.instance_path, "comments.db")
-    )
+    default_database = "sqlite:///" + os.path.join(app.instance_path, "comments.db")
+    database_url = _database_url(get("COMMENTS_DATABASE_URL") or default_database)
     origins = get("COMMENTS_ALLOWED_ORIGINS")
     moderation = get("COMMENTS_MODERATION", "post").strip().lower()
     if moderation not in {"post", "pre"}:
@@ -81,19 +189,24 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     max_length = _int(get("COMMENTS_MAX_LENGTH", "5000"), "COMMENTS_MAX_LENGTH", 1)
     if max_length < min_length:
         raise ConfigError("COMMENTS_MAX_LENGTH must not be below COMMENTS_MIN_LENGTH")
-    ratelimit_enabled = _flag(get("COMMENTS_RATELIMIT_ENABLED", "true"), "RATELIMIT_ENABLED")
+    secret_key = _secret_key(get("COMMENTS_SECRET_KEY"))
+    ratelimit_enabled = _flag(
+        get("COMMENTS_RATELIMIT_ENABLED", "true"), "COMMENTS_RATELIMIT_ENABLED"
+    )
 
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         ALLOWED_ORIGINS=_origins(origins) if origins is not None else None,
-        RATELIMIT_STORAGE_URI=get("COMMENTS_RATELIMIT_STORAGE_URI", "memory://"),
+        **_ratelimit_storage(app, _storage_uri(get("COMMENTS_RATELIMIT_STORAGE_URI", "").strip())),
         # The Limiter remembers this across apps in one process: always set it.
         RATELIMIT_ENABLED=ratelimit_enabled,
         RATELIMIT_KEY_PREFIX="comments",
         RATELIMIT_STRATEGY="moving-window",
-        POST_LIMITS=get("COMMENTS_POST_LIMITS", "5/minute;30/hour;200/day"),
-        READ_LIMITS=get("COMMENTS_READ_LIMITS", "300/minute"),
+        POST_LIMITS=_limits(
+            get("COMMENTS_POST_LIMITS", "5/minute;30/hour;200/day"), "COMMENTS_POST_LIMITS"
+        ),
+        READ_LIMITS=_limits(get("COMMENTS_READ_LIMITS", "300/minute"), "COMMENTS_READ_LIMITS"),
         MIN_LENGTH=min_length,
         MAX_LENGTH=max_length,
         MODERATION=moderation,
@@ -118,8 +231,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = get("COMMENTS_SECRET_KEY") or instance_secret_key(
-            app.instance_path
-        )
+        app.config["SECRET_KEY"] = secret_key or instance_secret_key(app.instance_path)
+    if _uses_instance_folder(app):  # also when the key is given (a fresh clone's db upgrade)
+        ensure_instance_folder(app.instance_path)
     if app.config["ALLOWED_ORIGINS"] is None:
         app.config["ALLOWED_ORIGINS"] = ["*"] if app.debug else []

@@ -191,7 +191,8 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                     "description": (
                         "Text is stored exactly as written, trimmed, and returned as plain "
                         "text. Lengths count Unicode code points after trimming. A post "
-                        "without a valid `token`, or sooner than COMMENTS_MIN_FILL_SECONDS "
+                        "without a valid `token`, with a token an earlier post already used "
+                        "(a token admits one post), or sooner than COMMENTS_MIN_FILL_SECONDS "
                         "after the token was issued, is held for moderation (202), not "
                         "refused. Browsers send `Origin`: it must be the service's own origin "
                         "or one of COMMENTS_ALLOWED_ORIGINS, else 403 `origin_not_allowed`."
@@ -254,6 +255,7 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                         "200": _ok(
                             "A count for every id asked for; 0 for unknown articles.",
                             _ref("schemas", "Counts"),
+                            **{"Cache-Control": _ref("headers", "CacheControl")},
                         ),
                         "400": _error(
                             400,
@@ -350,7 +352,8 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                                     "type": "string",
                                     "minLength": 1,
                                     "description": (
-                                        "Signed and time-stamped; send back as `token`."
+                                        "Signed and time-stamped, different in every answer; "
+                                        "send back as `token`. It admits one post."
                                     ),
                                 },
                             },

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -11,6 +13,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 _SALT = "comments.form-token"
+MAX_COMMENT_ID = 2**31 - 1
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -18,8 +21,24 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_form_token(article_id: str) -> str:
-    """A token that binds the article and the moment it was handed out."""
-    return _serializer().dumps(article_id)
+    """A token that binds the article and the moment it was handed out.
+
+    The random part makes every token issued a different one: a token admits
+    one post, so two readers must never be handed the same token.
+    """
+    return _serializer().dumps([article_id, secrets.token_urlsafe(6)])
+
+
+def token_digest(token: object) -> str | None:
+    """What a post stores of its token, to find a later post with the same one.
+
+    Only the signed part (value and time) counts: the signature's base64 has
+    spare bits, so one token can be spelt several ways that all verify.
+    """
+    if not isinstance(token, str) or not token:
+        return None
+    signed = token.rpartition(".")[0] or token
+    return hashlib.sha256(signed.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def form_token_problem(token: object, article_id: str, now: float | None = None) -> str | None:
@@ -40,7 +59,9 @@ def form_token_problem(token: object, article_id: str, now: float | None = None)
         return "token_expired"
     except BadSignature:
         return "token_invalid"
-    if bound_to != article_id:
+    if isinstance(bound_to, list) and len(bound_to) == 2:
+        bound_to = bound_to[0]
+    if bound_to != article_id:  # tokens issued before the random part are plain IDs
         return "token_wrong_article"
     age = (time.time() if now is None else now) - issued.timestamp()
     if age < config["MIN_FILL_SECONDS"]:
@@ -72,6 +93,8 @@ class Cursor:
         if prefix != sort[0] or not number.isdigit() or not number.isascii():
             raise ValueError("bad cursor")
         after_id = int(number)
-        if after_id < 1 or after_id > 2**62:
+        # Ids are 32-bit: a larger one is no comment's, and PostgreSQL refuses
+        # to compare an integer column with it (a 500, not a 400).
+        if after_id < 1 or after_id > MAX_COMMENT_ID:
             raise ValueError("bad cursor")
         return cls(sort, after_id)

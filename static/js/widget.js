@@ -25,9 +25,15 @@
 
   // Same characters as TRIM_CHARS in widget/text.py, and code points counted the
   // same way, so the counter never disagrees with the server.
-  const TRIM = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff";
-  const trimmer = new RegExp(`^[${TRIM}]+|[${TRIM}]+$`, "g");
-  const trim = (text) => text.replace(trimmer, "");
+  // A loop, not a regex: /[…]+$/ is quadratic on a long run of spaces.
+  const TRIM = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff";
+  const trim = (text) => {
+    let start = 0;
+    let end = text.length;
+    while (start < end && TRIM.includes(text[start])) start++;
+    while (end > start && TRIM.includes(text[end - 1])) end--;
+    return text.slice(start, end);
+  };
   const size = (text) => [...trim(text)].length;
 
   const CSS = `
@@ -91,11 +97,12 @@ button:disabled{opacity:.5;cursor:not-allowed}
 
   // A CORS refusal and a network failure both reject fetch with a TypeError. A
   // no-cors request is never refused for CORS, so if one gets through, the
-  // service is up and it is this page's origin that it does not allow.
+  // service is up and it is this page's origin that it does not allow (every
+  // page may read; posting takes a listed origin).
   const diagnose = (url) =>
     fetch(url, { mode: "no-cors", credentials: "omit" }).then(
       () =>
-        `Comments cannot be shown here: this page's origin, ${location.origin}, is not allowed by ` +
+        `Comments cannot be posted here: this page's origin, ${location.origin}, is not allowed by ` +
         `the comments service. The publisher can add ${location.origin} to COMMENTS_ALLOWED_ORIGINS.`,
       () => `The comments service at ${service} cannot be reached. Please try again later.`,
     );
@@ -172,7 +179,8 @@ button:disabled{opacity:.5;cursor:not-allowed}
         "aria-hidden": "true",
       });
       const meta = el("p");
-      meta.append(el("span", "author", comment.author), " ", time);
+      // <bdi>: a name written right to left (or with overrides) never reorders the time.
+      meta.append(el("bdi", "author", comment.author), " ", time);
       const content = el("div", "c");
       content.append(meta, el("p", "text", comment.body));
       if (pending) {
@@ -278,6 +286,17 @@ button:disabled{opacity:.5;cursor:not-allowed}
       button.type = "submit";
       form.append(trap, message, button);
 
+      // A token admits one post: after each stored one, fetch a fresh token for
+      // the reader's next comment, past the browser's cache (a held comment
+      // leaves the listing's ETag as it was, and a 304 would bring the old token).
+      const renew = () =>
+        call(api, { cache: "no-store" }).then(
+          ({ status, data }) => {
+            if (status === 200 && data.form) token = data.form.token;
+          },
+          () => {}, // unreachable now: the next post is held, not lost
+        );
+
       let busy = false;
       let speakLater = 0;
       const say = (text, bad) => {
@@ -327,6 +346,7 @@ button:disabled{opacity:.5;cursor:not-allowed}
             body: JSON.stringify({ author: author.value, body: body.value, token, website: website.value }),
           });
           if (status === 201 || status === 202) {
+            const renewed = renew();
             storage(trim(author.value));
             body.value = "";
             const li = item(data, status === 202);
@@ -340,6 +360,7 @@ button:disabled{opacity:.5;cursor:not-allowed}
                 : "Thank you. Your comment awaits moderation; only you can see it until it is approved.",
             );
             focus = li;
+            await renewed; // the button waits for the token of the next comment
           } else if (status === 422) {
             const fields = data.fields || {};
             const others = [];

@@ -101,3 +101,24 @@ def test_counts_come_from_the_real_service(
     assert json.loads(response.body()) == {
         "counts": {"count-real-a": 2, "count-real-b": 1, "count-real-c": 0}
     }
+
+
+def test_many_long_ids_go_in_requests_that_fit_and_every_count_is_filled(
+    page: Page, publisher: Publisher, service: Service
+) -> None:
+    # 250 IDs of the longest kind (128 characters, a ':' that becomes %3A): in
+    # requests of 100, each URL would be some 14 KB, past gunicorn's 8190 bytes.
+    ids = [f"long-{n:03d}:".ljust(128, "x") for n in range(250)]
+    service.seed(ids[7], ("Ana", LONG_BODY))
+    urls: list[str] = []
+    page.on("request", lambda request: "/counts" in request.url and urls.append(request.url))
+
+    page.goto(listing_page(publisher, service, ids))
+
+    expect(page.locator(f'[data-comment-count="{ids[-1]}"]')).to_have_text("0")
+    expect(page.locator("[data-comment-count]", has_text="…")).to_have_count(0)
+    assert dict(counts_on(page)) == {i: "1" if i == ids[7] else "0" for i in ids}
+    asked = [parse_qs(urlsplit(url).query)["article_id"] for url in urls]
+    assert sorted(i for query in asked for i in query) == sorted(ids)
+    assert max(len(url) for url in urls) <= 4000  # well under 8190
+    assert max(len(query) for query in asked) <= 100
