@@ -10,11 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget import moderation
-from widget.defences import REASONS, padding_problem
+from widget.defences import REASONS, Draft, Rules, held_phrase, padding_problem, rejected_phrase
+from widget.errors import ApiError
 from widget.extensions import db
 from widget.models import Comment, body_hash
 
-from .conftest import LONG_BODY, form_token, make_app, post_comment
+from .conftest import LONG_BODY, comments_url, form_token, make_app, post_comment
 
 DAY = 86400
 
@@ -60,12 +61,13 @@ def test_too_fast_is_held_in_time_is_published(tmp_path) -> None:
     app = make_app(tmp_path, MIN_FILL_SECONDS=3)
     client = app.test_client()
     with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False) as traveller:
-        token = form_token(client, "a1")
+        # Three tokens issued together: a token admits one post.
+        token, other, third = (form_token(client, "a1") for _ in range(3))
         too_fast = post_comment(client, "a1", token=token)
         traveller.shift(3)
-        in_time = post_comment(client, "a1", token=token, author="Patient")
+        in_time = post_comment(client, "a1", token=other, author="Patient")
         traveller.shift(6 * 3600)
-        stale = post_comment(client, "a1", token=token, author="Slow")
+        stale = post_comment(client, "a1", token=third, author="Slow")
 
     assert (too_fast.status_code, in_time.status_code, stale.status_code) == (202, 201, 202)
     assert [c.reason for c in stored(app)] == ["too_fast", None, "token_expired"]
@@ -247,6 +249,146 @@ def test_a_held_phrase_holds_and_a_rejected_one_refuses(app: Flask, client: Flas
     assert refused.status_code == 422 and in_name.status_code == 422
     assert "does not accept" in refused.get_json()["fields"]["body"][0]
     assert inside_a_word.status_code == 201
+
+
+def styled(word: str, a: int) -> str:
+    """``word`` (a-z) in another alphabet whose "a" is at code point ``a``."""
+    return "".join(chr(a + ord(letter) - ord("a")) for letter in word)
+
+
+# Ways to write a blocked word that a reader still reads as that word. The API
+# refuses comment text with invisible characters before phrases are looked at
+# (tests/test_hostile_input.py); the phrase check folds them away all the same.
+INVISIBLE_DODGES = [
+    pytest.param("rub\u200bbish", id="zero-width-space"),
+    pytest.param("rub\u00adbish", id="soft-hyphen"),
+    pytest.param("rub\u2060bish", id="word-joiner"),
+    pytest.param("rub\ufeffbish", id="byte-order-mark"),
+    pytest.param("rub\U000e0020bish", id="tag-space"),
+    pytest.param("rub\u202ebish", id="right-to-left-override"),
+]
+LOOK_ALIKE_DODGES = [
+    pytest.param("rub\u200dbish", id="zero-width-joiner-inside-the-word"),
+    pytest.param("rubb\u0456sh", id="cyrillic-i"),
+    pytest.param("RUBB\u0406SH", id="capital-cyrillic-i"),
+    pytest.param("rub\u0323bish", id="combining-dot-below"),
+    pytest.param("\u0335".join("rubbish"), id="spaced-combining-strokes"),
+    pytest.param("ru\u0301bbi\u0308sh", id="accents"),
+    pytest.param("r" + "\u0301" * 40 + "ubbish", id="stacked-marks"),
+    pytest.param(styled("rubbish", 0xFF41), id="fullwidth"),
+    pytest.param(styled("rubbish", 0x1D41A), id="math-bold"),
+    pytest.param(styled("rubbish", 0x1D586), id="math-bold-fraktur"),
+    pytest.param("b\u03bfnus", id="greek-omicron"),
+    pytest.param("b\u043enu\u0455", id="cyrillic-o-and-dze"),
+    pytest.param("B0NUS", id="digit-zero"),
+    pytest.param(styled("bonus", 0x24D0), id="circled-letters"),
+]
+
+
+@pytest.fixture
+def phrase_app(tmp_path) -> Flask:
+    return make_app(tmp_path)
+
+
+@pytest.mark.parametrize("dodge", LOOK_ALIKE_DODGES)
+def test_a_rejected_phrase_is_refused_through_look_alikes_and_marks(
+    phrase_app: Flask, dodge: str
+) -> None:
+    block(phrase_app, "rubbish", "reject")
+    block(phrase_app, "bonus", "reject")
+    client = phrase_app.test_client()
+
+    response = post_comment(client, "a1", body=f"What {dodge} this is. {LONG_BODY}")
+
+    assert response.status_code == 422
+    assert "does not accept" in response.get_json()["fields"]["body"][0]
+    assert client.get(comments_url("a1")).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("dodge", LOOK_ALIKE_DODGES)
+def test_a_held_phrase_is_held_through_look_alikes_and_marks(phrase_app: Flask, dodge: str) -> None:
+    block(phrase_app, "rubbish", "hold")
+    block(phrase_app, "bonus", "hold")
+
+    response = post_comment(phrase_app.test_client(), "a1", body=f"{LONG_BODY} {dodge}!")
+
+    assert response.status_code == 202
+    with phrase_app.app_context():
+        assert db.session.get(Comment, response.get_json()["id"]).reason == "blocked_phrase"
+
+
+def draft(author: str = "Priya S", body: str = LONG_BODY) -> Draft:
+    return Draft(
+        article_id="a1",
+        author=author,
+        body=body,
+        email=None,
+        parent_id=None,
+        sender_hash="s",
+        token=None,
+        extra={},
+    )
+
+
+@pytest.mark.parametrize("dodge", INVISIBLE_DODGES + LOOK_ALIKE_DODGES[:3])
+@pytest.mark.parametrize("where", ["author", "body"])
+@pytest.mark.parametrize("action", ["hold", "reject"])
+def test_the_phrase_checks_themselves_see_through_invisible_characters(
+    phrase_app: Flask, action: str, where: str, dodge: str
+) -> None:
+    """Behind the API's refusal of invisible characters, the checks alone hold
+    and reject such text, in a name as in a comment."""
+    block(phrase_app, "rubbish", action)
+    written = draft(**{where: f"Such {dodge}!"})
+    with phrase_app.app_context():
+        rules = Rules.load(None)
+        if action == "hold":
+            verdict = held_phrase(written, rules)
+            assert verdict is not None and verdict.reason == "blocked_phrase"
+        else:
+            with pytest.raises(ApiError) as refused:
+                rejected_phrase(written, rules)
+            assert refused.value.status == 422
+
+
+@pytest.mark.parametrize(
+    "innocent",
+    [
+        pytest.param("Rubbishy weather and bonuses all round", id="inside-longer-words"),
+        pytest.param("A rub, a bishop and a bonnet", id="near-misses"),
+        pytest.param(
+            "\u041c\u043e\u0441\u043a\u0432\u0430, \u0431\u043e\u043d\u0443\u0441", id="russian"
+        ),
+        pytest.param("\u0930\u0941\u092c\u0940\u0928\u093e \u0928\u0947", id="hindi"),
+        pytest.param("Bonn, a bonanza; Rubik is not rubbish\u00e9d", id="accented-longer-word"),
+    ],
+)
+def test_text_that_only_resembles_a_blocked_phrase_is_published(
+    phrase_app: Flask, innocent: str
+) -> None:
+    block(phrase_app, "rubbish", "reject")
+    block(phrase_app, "bonus", "hold")
+
+    response = post_comment(phrase_app.test_client(), "a1", body=f"{innocent}. {LONG_BODY}")
+
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_phrase_written_with_look_alikes_blocks_the_plain_word(phrase_app: Flask) -> None:
+    """Phrase and text are folded alike: the admin's spelling does not matter."""
+    block(phrase_app, "rubb\u0456sh", "reject")  # a Cyrillic i
+
+    response = post_comment(phrase_app.test_client(), "a1", body=f"Rubbish! {LONG_BODY}")
+
+    assert response.status_code == 422
+
+
+def test_a_phrase_of_only_marks_blocks_nothing(phrase_app: Flask) -> None:
+    block(phrase_app, "\u0301\u0301", "reject")
+
+    response = post_comment(phrase_app.test_client(), "a1", body=f"Caf\u00e9 {LONG_BODY}")
+
+    assert response.status_code == 201
 
 
 # --- bans ---------------------------------------------------------------------------------------

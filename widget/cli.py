@@ -4,11 +4,12 @@ Every command calls ``widget/moderation.py`` (or ``accounts.py``), the same
 code the admin area uses, so each action is written once and audited once.
 
     flask --app wsgi create-admin NAME [--password P]
+    flask --app wsgi delete-admin NAME
     flask --app wsgi comments approve|spam|delete [--sender H] [--article A] …
     flask --app wsgi spam purge
     flask --app wsgi article close|reopen ID
-    flask --app wsgi ban SENDER [--days N | --forever] [--spam]
-    flask --app wsgi unban SENDER
+    flask --app wsgi ban SENDER|--address ADDRESS-OR-CIDR [--days N | --forever] [--spam]
+    flask --app wsgi unban SENDER|ADDRESS-OR-CIDR
     flask --app wsgi rules show | pre-moderation on|off|default | hold-first on|off
     flask --app wsgi rules block PHRASE [--reject] | unblock PHRASE
     flask --app wsgi audit [--limit N]
@@ -73,16 +74,30 @@ def _plural(count: int, word: str) -> str:
 )
 @_friendly
 def create_admin(name: str, password: str) -> None:
-    """Create the admin NAME, or reset their password (signs them out everywhere)."""
+    """Create the admin NAME, or reset their password (signs them out everywhere).
+
+    A password has at least 12 characters.
+    """
     admin, created = accounts.set_password(name, password)
     moderation.record(ACTOR, "create_admin" if created else "reset_password", admin.name)
     db.session.commit()
-    if len(password) < accounts.WEAK_PASSWORD:
-        click.echo(
-            f"Warning: a password of fewer than {accounts.WEAK_PASSWORD} characters is weak.",
-            err=True,
-        )
     click.echo(f"{'Created' if created else 'Reset the password of'} admin {admin.name}.")
+
+
+@click.command("delete-admin")
+@with_appcontext
+@click.argument("name")
+@_friendly
+def delete_admin(name: str) -> None:
+    """Remove the admin NAME: their sessions stop working at once."""
+    # Deleting the last admin is allowed: a compromised account must be
+    # removable at once, and create-admin makes a new one from this shell.
+    left = accounts.remove(name)
+    moderation.record(ACTOR, "delete_admin", name)
+    db.session.commit()
+    click.echo(f"Deleted admin {name}.")
+    if not left:
+        click.echo("No admin is left: create one with `flask --app wsgi create-admin NAME`.")
 
 
 # --- comments ------------------------------------------------------------------
@@ -160,7 +175,11 @@ def reopen_article(article_id: str) -> None:
 @click.command("ban")
 @with_appcontext
 @click.argument("sender", required=False)
-@click.option("--address", help="Ban the sender of this IP address instead of a hash.")
+@click.option(
+    "--address",
+    help="An IP address or CIDR range instead of a hash: one client (IPv4 address, "
+    "IPv6 /64 or narrower) is banned by its sender hash, a wider range as a network.",
+)
 @click.option(
     "--days", type=click.IntRange(1, moderation.MAX_BAN_DAYS), default=7, show_default=True
 )
@@ -174,16 +193,27 @@ def ban(
     """Refuse posts from SENDER (a hash from the admin list) for a while."""
     if (sender is None) == (address is None):
         raise click.UsageError("Give either SENDER or --address.")
+    network = None
     if address is not None:
-        sender = privacy.sender_hash(address.strip())
+        sender, network = _ban_target(address)
     assert sender is not None  # noqa: S101 (narrowing for the type checker)
     entry, spammed = moderation.ban(
-        sender, None if forever else days, ACTOR, note=note, mark_spam=mark_spam
+        sender, None if forever else days, ACTOR, note=note, mark_spam=mark_spam, network=network
     )
     until = entry.expires_at.strftime("%Y-%m-%d %H:%M UTC") if entry.expires_at else "lifted"
-    click.echo(f"Banned {entry.sender_hash} until {until}.")
+    if network:
+        click.echo(f"Banned network {network} until {until}.")
+    else:
+        click.echo(f"Banned {entry.sender_hash} until {until}.")
     if mark_spam:
         click.echo(f"Marked {_plural(spammed, 'comment')} as spam.")
+
+
+def _ban_target(address: str) -> privacy.BanTarget:
+    try:
+        return privacy.ban_target(address)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None  # exit status 1
 
 
 @click.command("unban")
@@ -191,9 +221,12 @@ def ban(
 @click.argument("sender")
 @_friendly
 def unban(sender: str) -> None:
-    """Lift the ban on SENDER."""
+    """Lift the ban on SENDER (a hash, or the address or range that was banned)."""
+    shown = sender.strip()
+    if any(mark in sender for mark in ".:/"):  # never in a hash
+        sender = _ban_target(sender).sender_hash
     lifted = moderation.unban(sender, ACTOR)
-    click.echo(f"Lifted the ban on {sender}." if lifted else f"{sender} was not banned.")
+    click.echo(f"Lifted the ban on {shown}." if lifted else f"{shown} was not banned.")
 
 
 # --- rules ---------------------------------------------------------------------
@@ -215,7 +248,7 @@ def show_rules() -> None:
     for entry in moderation.bans():
         until = entry.expires_at.isoformat() if entry.expires_at else "lifted"
         state = "" if entry.active() else " (expired)"
-        click.echo(f"banned: {entry.sender_hash} until {until}{state}")
+        click.echo(f"banned: {entry.network or entry.sender_hash} until {until}{state}")
     for article_id in moderation.closed_articles():
         click.echo(f"closed: {article_id}")
 
@@ -277,6 +310,7 @@ def audit(limit: int) -> None:
 def init_app(app: Flask) -> None:
     for command in (
         create_admin,
+        delete_admin,
         comments_cli,
         spam_cli,
         article_cli,

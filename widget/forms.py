@@ -60,6 +60,25 @@ class CommentForm(FlaskForm):
     )
     parent_id = IntegerField(validators=[Optional()])
 
+    @staticmethod
+    def oversized(data: dict[str, Any]) -> dict[str, list[str]]:
+        """Text fields far over their limits, refused before any text work
+        (trimming, checks, phrase matching all look at every character)."""
+        maximum = current_app.config["MAX_LENGTH"]
+        limits = {
+            "author": (text.MAX_RAW_AUTHOR, "Your name can be at most 80 characters"),
+            "body": (
+                2 * maximum + text.RAW_BODY_SLACK,
+                f"Your comment can be at most {maximum} characters",
+            ),
+            "email": (text.MAX_RAW_EMAIL, "An email address has at most 254 characters"),
+        }
+        return {
+            name: [f"{message} (it has {len(data[name])})."]
+            for name, (limit, message) in limits.items()
+            if isinstance(data.get(name), str) and len(data[name]) > limit
+        }
+
     @classmethod
     def from_json(cls, data: dict[str, str | int | None]) -> CommentForm:
         formdata = MultiDict({k: str(v) for k, v in data.items() if v is not None})
@@ -69,6 +88,14 @@ class CommentForm(FlaskForm):
         _readable(self, field)
         if not field.data:
             raise ValidationError("Please enter your name.")
+        hidden = text.hidden_character(field.data)
+        if hidden:  # a name must read as what it is: no reordering, nothing unseen
+            raise ValidationError(
+                f"Your name contains an invisible or direction-changing character ({hidden}). "
+                "Please remove it."
+            )
+        if not text.has_letter_or_digit(field.data):
+            raise ValidationError("Your name needs at least one letter or digit.")
         if text.length(field.data) > 80:
             raise ValidationError(
                 f"Your name can be at most 80 characters (it has {text.length(field.data)})."
@@ -80,9 +107,23 @@ class CommentForm(FlaskForm):
         size = text.length(field.data or "")
         if size == 0:
             raise ValidationError("Please write a comment.")
+        # Refused rather than removed: the text is stored exactly as written.
+        hidden = text.hidden_character(field.data, allowed=text.COMMENT_ONLY)
+        if hidden:
+            raise ValidationError(
+                f"Your comment contains an invisible or direction-changing character ({hidden}). "
+                "Please remove it."
+            )
         if size < minimum:
             raise ValidationError(
                 f"Your comment needs at least {minimum} characters (it has {size})."
+            )
+        visible = text.visible_length(field.data)
+        if visible == 0:
+            raise ValidationError("Please write a comment.")
+        if visible < minimum:  # blank fillers and marks do not make up the minimum
+            raise ValidationError(
+                f"Your comment needs at least {minimum} visible characters (it has {visible})."
             )
         if size > maximum:
             raise ValidationError(
@@ -180,6 +221,21 @@ class FilterForm(FlaskForm):
             raise ValidationError("An article ID is letters, digits and -_.:~ (up to 128).")
 
 
+class WholeNumberField(HiddenField):
+    """A hidden count or id the page wrote: ASCII digits up to 2**31-1, or refused."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or valuelist[0] == "":
+            return
+        value = valuelist[0]
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            raise ValueError("Reload the list and try again.")
+        if len(value) > 10 or int(value) > 2**31 - 1:
+            raise ValueError("Reload the list and try again.")
+        self.data = int(value)
+
+
 class BulkForm(FlaskForm):
     action = SelectField(
         "Action",
@@ -187,6 +243,11 @@ class BulkForm(FlaskForm):
     )
     scope = SelectField(choices=_choices({"selected": "Selected", "matching": "Matching"}))
     ids = IdListField()
+    # What "all N matching" meant on the page the admin saw: the newest comment
+    # then matching, and how many matched. Comments that arrive later are not
+    # touched, and a match that changed is asked about again (admin.bulk).
+    shown_max_id = WholeNumberField("Newest comment shown")
+    shown_count = WholeNumberField("Comments shown")
 
 
 class BanForm(FlaskForm):

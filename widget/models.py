@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -88,6 +89,11 @@ class Comment(db.Model):
     # keeping the address itself.
     sender_hash: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(512), default="")
+    # tokens.token_digest of the form token it was posted with, and which of
+    # the token's few uses this post took (defences.TOKEN_POSTS); both None
+    # when the token did not vouch for the post.
+    token_digest: Mapped[str | None] = mapped_column(String(32), default=None)
+    token_use: Mapped[int | None] = mapped_column(SmallInteger, default=None)
 
     __table_args__ = (
         # Listing one article newest- or oldest-first, and counting it: the
@@ -131,6 +137,9 @@ Index("ix_comments_created_at", Comment.created_at)
 Index("ix_comments_article_body_hash", Comment.article_id, Comment.body_hash)
 # Deleting spam sets its replies' parent_id to NULL: find them without a scan.
 Index("ix_comments_parent_id", Comment.parent_id)
+# A post looks for earlier comments with its form token: one probe. Unique,
+# so that replays sent in parallel cannot take one use twice.
+Index("ix_comments_token_use", Comment.token_digest, Comment.token_use, unique=True)
 
 
 class Admin(db.Model):
@@ -142,6 +151,9 @@ class Admin(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     # An argon2id hash (argon2-cffi), parameters included.
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of every session's key (accounts.session_key): signing out adds one,
+    # which ends every session of this admin, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -164,12 +176,16 @@ class BlockedPhrase(db.Model):
 
 
 class Ban(db.Model):
-    """A sender (by address hash) who may not post until ``expires_at``."""
+    """A sender (by client hash) or a network who may not post until ``expires_at``."""
 
     __tablename__ = "bans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A network ban's is the hash of its range (privacy.ban_target).
     sender_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set for a range wider than one client ("203.0.113.0/24", "2001:db8::/48"),
+    # checked at post time only while some network ban exists.
+    network: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     # None: until lifted by hand.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     note: Mapped[str] = mapped_column(String(200), default="")

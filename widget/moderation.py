@@ -12,7 +12,7 @@ import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from flask import current_app
@@ -93,6 +93,8 @@ class Selection:
     article_id: str | None = None
     search: str | None = None
     sender: str | None = None
+    # Only comments up to this id: what a page showed, not what arrived since.
+    up_to_id: int | None = None
 
     @classmethod
     def of(
@@ -126,6 +128,10 @@ class Selection:
             sender=clean_sender(sender) if sender else None,
         )
 
+    def up_to(self, last_id: int) -> Selection:
+        """The same filter, without comments newer than ``last_id``."""
+        return replace(self, up_to_id=last_id)
+
     @property
     def is_everything(self) -> bool:
         return self.ids is None and not self.filters()
@@ -143,6 +149,8 @@ class Selection:
         where: list[ColumnElement[bool]] = []
         if self.ids is not None:
             where.append(Comment.id.in_(self.ids))
+        if self.up_to_id is not None:
+            where.append(Comment.id <= self.up_to_id)
         if self.status:
             where.append(Comment.status == self.status)
         if self.article_id:
@@ -164,13 +172,21 @@ class Selection:
         if self.ids is not None:
             shown = ", ".join(map(str, self.ids[:20])) + (" …" if len(self.ids) > 20 else "")
             return f"{len(self.ids)} chosen ({shown})"
+        described = "matching " + ", ".join(f"{k}={v}" for k, v in self.filters().items())
         if not self.filters():
-            return "every comment"
-        return "matching " + ", ".join(f"{k}={v}" for k, v in self.filters().items())
+            described = "every comment"
+        if self.up_to_id is not None:
+            described += f" up to #{self.up_to_id}"
+        return described
 
 
 def count(selection: Selection) -> int:
     return db.session.scalar(select(func.count(Comment.id)).where(*selection.conditions())) or 0
+
+
+def latest_id(selection: Selection) -> int:
+    """The newest selected comment's id (0 when nothing is selected)."""
+    return db.session.scalar(select(func.max(Comment.id)).where(*selection.conditions())) or 0
 
 
 # --- the audit log -----------------------------------------------------------
@@ -269,14 +285,25 @@ def active_ban(sender_hash: str) -> Ban | None:
 
 
 def ban(
-    sender: str, days: int | None, actor: str, note: str = "", mark_spam: bool = False
+    sender: str,
+    days: int | None,
+    actor: str,
+    note: str = "",
+    mark_spam: bool = False,
+    network: str | None = None,
 ) -> tuple[Ban, int]:
     """Ban a sender for ``days`` (None: until unbanned), optionally marking
-    everything they wrote as spam in the same transaction.
+    everything they wrote as spam in the same transaction. With ``network``
+    (from ``privacy.ban_target``), ``sender`` is that range's hash and every
+    client inside the range is refused.
 
     Returns the ban and how many comments were marked as spam.
     """
     sender = clean_sender(sender)
+    if network is not None and mark_spam:
+        raise ModerationError(
+            "Comments are kept by sender, not by network: ban one sender to mark theirs as spam."
+        )
     if days is not None and not 1 <= days <= MAX_BAN_DAYS:
         raise ModerationError(f"A ban lasts 1 to {MAX_BAN_DAYS} days, or until lifted.")
     note = note.strip()
@@ -288,11 +315,12 @@ def ban(
     if entry is None:
         entry = Ban(sender_hash=sender, created_by=actor[:80])
         db.session.add(entry)
-    entry.expires_at, entry.note = expires_at, note
+    entry.expires_at, entry.note, entry.network = expires_at, note, network
     entry.created_at, entry.created_by = now, actor[:80]
     spammed = _set_status(Selection(sender=sender), Status.SPAM) if mark_spam else 0
     lasting = f"for {days} day{'s' if days != 1 else ''}" if days else "until lifted"
-    detail = f"sender {sender} {lasting}" + (f" ({note})" if note else "")
+    who = f"network {network}" if network else f"sender {sender}"
+    detail = f"{who} {lasting}" + (f" ({note})" if note else "")
     if mark_spam:
         detail += "; their comments marked as spam"
     record(actor, "ban", detail, spammed)
@@ -320,8 +348,13 @@ def bans() -> Sequence[Ban]:
 
 
 def normalise(value: str) -> str:
-    """How phrases and comments are compared: NFKC, case-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    """How blocked phrases are stored: NFKC, case-folded, single spaces.
+
+    Runs of combining marks are cut first (UAX #15's stream-safe 30): CPython
+    normalises long runs in quadratic time. Matching folds further
+    (``text.skeleton``).
+    """
+    return " ".join(unicodedata.normalize("NFKC", text.stream_safe(value)).casefold().split())
 
 
 def block_phrase(phrase: str, action: str, actor: str) -> BlockedPhrase:
