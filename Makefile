@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# pytest-xdist workers for `make test` (auto: one per core); 0 runs serially.
+TEST_WORKERS ?= auto
 
-.PHONY: run serve test lint bench install clean
+.PHONY: run serve test lint bench install clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +36,21 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install node_modules/.installed lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Mutation testing of the modules that guard readers and admins ([tool.mutmut]
+# in pyproject.toml). Slow (see README), so not part of `make test`.
+mutate: install
+	$(BIN)/pip install --disable-pip-version-check -q -c requirements.lock -e '.[test,mutate]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(or $(MUTATE_JOBS),2)
+	$(BIN)/mutmut results > mutants/survivors.txt
+	@cat mutants/survivors.txt
+	@echo "mutmut: $$(grep -c ': survived' mutants/survivors.txt || true) survived," \
+		"$$(grep -c ': no tests' mutants/survivors.txt || true) without tests (mutants/survivors.txt)"
 
 bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache mutants

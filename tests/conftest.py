@@ -160,6 +160,47 @@ def need_redis() -> None:
     need(port_open(REDIS_HOST, REDIS_PORT), f"Redis at {REDIS_HOST}:{REDIS_PORT}")
 
 
+def _shared_fixture_group(item: pytest.Item) -> str | None:
+    """The xdist group of a test that uses an expensive shared fixture of ours.
+
+    A session fixture of a test package (tests/e2e: gunicorn, page servers,
+    Chromium) groups the package; a module fixture (a live server) groups the
+    module. One worker then starts it once, instead of every worker starting it.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    scopes = {
+        (definition.scope, definition.baseid)
+        for name in item.fixturenames
+        for definition in info.name2fixturedefs.get(name, ())
+        if definition.baseid.startswith("tests")  # ours, not pytest's or a plugin's
+    }
+    for scope, baseid in sorted(scopes):
+        if scope == "session":
+            return baseid
+    if any(scope == "module" for scope, _ in scopes):
+        return item.nodeid.split("::")[0]
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Used by `pytest -n N --dist loadgroup` (make test); harmless without xdist.
+    for item in items:
+        group = _shared_fixture_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item (``item.rep_call``), so a fixture's
+    teardown can check totals only when the test itself passed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         params = [

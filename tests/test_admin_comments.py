@@ -376,7 +376,8 @@ def test_everything_from_a_sender_then_ban_them(app: Flask, admin: FlaskClient) 
     assert html.count('class="author">Troll') == 3 and "Someone else" not in html
 
     page = f"/admin/senders/{troll}"
-    assert "3" in admin.get(page).get_data(as_text=True)
+    stats = admin.get(page).get_data(as_text=True)
+    assert '<span class="stat-number">3</span> <span class="stat-label">published' in stats
     response = submit(
         admin, page, "/admin/bans", {"sender": troll, "duration": "30", "mark_spam": "y"}
     )
