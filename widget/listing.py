@@ -44,8 +44,8 @@ class PageKey(NamedTuple):
     limit: int
     after_id: int | None
 
-    def etag(self, now: float | None = None) -> str:
-        period = int((time.time() if now is None else now) // TOKEN_PERIOD_SECONDS)
+    def etag(self) -> str:
+        period = int(time.time() // TOKEN_PERIOD_SECONDS)
         return f"{_digest(self)}-{period}"
 
 

@@ -192,7 +192,7 @@ def latest_id(selection: Selection) -> int:
 # --- the audit log -----------------------------------------------------------
 
 
-def record(actor: str, action: str, detail: str = "", count: int = 0) -> None:
+def record(actor: str, action: str, detail: str, count: int = 0) -> None:
     """Add an audit entry to the current transaction."""
     db.session.add(AuditEntry(actor=actor[:80], action=action, detail=detail[:500], count=count))
 
@@ -313,7 +313,7 @@ def ban(
     expires_at = now + timedelta(days=days) if days else None
     entry = db.session.scalar(select(Ban).where(Ban.sender_hash == sender))
     if entry is None:
-        entry = Ban(sender_hash=sender, created_by=actor[:80])
+        entry = Ban(sender_hash=sender)
         db.session.add(entry)
     entry.expires_at, entry.note, entry.network = expires_at, note, network
     entry.created_at, entry.created_by = now, actor[:80]

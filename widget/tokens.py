@@ -41,7 +41,7 @@ def token_digest(token: object) -> str | None:
     return hashlib.sha256(signed.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def form_token_problem(token: object, article_id: str, now: float | None = None) -> str | None:
+def form_token_problem(token: object, article_id: str) -> str | None:
     """Why a posted token does not vouch for the post, or None when it does.
 
     The reason codes are stored on held comments so admins see why.
@@ -63,7 +63,7 @@ def form_token_problem(token: object, article_id: str, now: float | None = None)
         bound_to = bound_to[0]
     if bound_to != article_id:  # tokens issued before the random part are plain IDs
         return "token_wrong_article"
-    age = (time.time() if now is None else now) - issued.timestamp()
+    age = time.time() - issued.timestamp()
     if age < config["MIN_FILL_SECONDS"]:
         return "too_fast"
     return None
@@ -90,7 +90,8 @@ class Cursor:
         except (binascii.Error, UnicodeDecodeError):
             raise ValueError("bad cursor") from None
         prefix, _, number = raw.partition(":")
-        if prefix != sort[0] or not number.isdigit() or not number.isascii():
+        # ASCII by now (decoded as such), so isdigit() admits 0-9 only.
+        if prefix != sort[0] or not number.isdigit():
             raise ValueError("bad cursor")
         after_id = int(number)
         # Ids are 32-bit: a larger one is no comment's, and PostgreSQL refuses
