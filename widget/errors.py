@@ -53,7 +53,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _retry_after_seconds() -> int:
+def retry_after_seconds() -> int:
+    """Seconds until the limit that refused this request lets one through
+    (the 429s of the API and of admin sign-in)."""
     current = limiter.current_limit
     if current is None:
         return 60
@@ -70,7 +72,7 @@ def init_app(app: Flask) -> None:
     def handle_rate_limited(error: RateLimitExceeded) -> Response | RateLimitExceeded:
         if not _wants_json():
             return error
-        retry_after = _retry_after_seconds()
+        retry_after = retry_after_seconds()
         minutes = math.ceil(retry_after / 60)
         wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
         response = error_response(

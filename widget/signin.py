@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import math
 import time
 from urllib.parse import urlsplit
 
@@ -107,15 +106,6 @@ def record_failure() -> None:
     # The keyed client hash of the request log, never the address (README).
     client = logs.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or "unknown")
     log.warning("failed admin sign-in from client %s", client)
-
-
-def retry_after() -> int:
-    """Seconds until the limit that refused this request lets one through."""
-    breached = limiter.current_limit
-    if breached is None:
-        return 60
-    reset, _remaining = breached.window
-    return max(1, math.ceil(reset - time.time()))
 
 
 limit_by_address = limiter.limit(ADDRESS_LIMIT, methods=["POST"], error_message=ADDRESS_MESSAGE)

@@ -6,6 +6,7 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from flask_limiter import RateLimitExceeded
 
 from .. import accounts, signin
+from ..errors import retry_after_seconds
 from ..forms import ConfirmForm, LoginForm
 from . import bp, safe_next
 
@@ -39,7 +40,7 @@ def login() -> Response | tuple[str, int]:
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     page, status = _login_page(LoginForm(formdata=None), error.description, 429)
-    return page, status, {"Retry-After": str(signin.retry_after())}
+    return page, status, {"Retry-After": str(retry_after_seconds())}
 
 
 @bp.post("/logout")
