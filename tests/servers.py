@@ -40,7 +40,7 @@ def free_port() -> int:
 
 
 def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """The environment of a throwaway instance: its own SQLite file, limits off.
+    """The environment of a throwaway instance: its own SQLite files, limits off.
 
     Every COMMENTS_* variable of the calling shell is dropped, so a developer's
     settings never leak into a test. ``settings`` are extra COMMENTS_* values,
@@ -49,6 +49,9 @@ def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
     env.update(
         COMMENTS_DATABASE_URL=f"sqlite:///{tmp_path / 'comments.db'}",
+        # Limits counted in a file of this instance's own, not the checkout's
+        # instance folder that every test server would otherwise share.
+        COMMENTS_RATELIMIT_STORAGE_URI=f"sqlite:///{tmp_path / 'ratelimits.db'}",
         COMMENTS_SECRET_KEY=SECRET_KEY,
         COMMENTS_RATELIMIT_ENABLED="false",
         COMMENTS_MIN_FILL_SECONDS="0",

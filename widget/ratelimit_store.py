@@ -102,7 +102,11 @@ class SqliteStorage(Storage, MovingWindowSupport):
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, mode=0o700, exist_ok=True)
         # The keys are keyed hashes, but the file is nobody else's business.
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        # Only a file that does not exist yet is opened here: SQLite warns that
+        # closing any descriptor of a database file drops the POSIX locks the
+        # process's other connections hold on it.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
         connection = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
