@@ -16,7 +16,7 @@ from . import articles, defences, listing, openapi
 from .errors import abort_json, json_response
 from .extensions import client_address, db, limiter
 from .forms import CommentForm
-from .models import Article, Comment, Status
+from .models import MAX_ID, Article, Comment, Status
 from .privacy import sender_hash
 from .tokens import Cursor
 
@@ -123,7 +123,6 @@ def counts() -> Response:
 
 _TEXT_FIELDS = ("author", "body", "email", "token")
 _KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, "parent_id"))
-MAX_ID = 2**31 - 1
 
 
 def _origin_allowed(origin: str) -> bool:
@@ -261,10 +260,10 @@ def _store_using_token(
     replays sent all at once, one wins each slot and the others look again,
     finding the token used up (held, token_reused) or the next slot free.
     """
+    senders = draft.earlier_senders if vouched else []
     for _ in range(defences.TOKEN_POSTS + 1):
         slot = None
         if vouched:
-            senders = defences.token_senders(draft)
             if defences.token_reused(draft, senders):
                 if verdict.status == Status.PUBLISHED:
                     verdict = defences.Verdict(Status.PENDING, "token_reused")
@@ -277,6 +276,7 @@ def _store_using_token(
             if slot is None:
                 raise
             article_exists = False  # the rolled-back insert may have made it
+            senders = defences.token_senders(draft)  # another post took the slot: look again
             continue
         return {"status": verdict.status, "comment": comment}
     raise RuntimeError("no free token slot after every retry")  # pragma: no cover, no mutate

@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -88,6 +89,12 @@ class Draft:
     @property
     def token_digest(self) -> str | None:
         return token_digest(self.token)
+
+    @cached_property
+    def earlier_senders(self) -> list[str]:
+        """Who posted with this form token before, read once per post (the
+        check and the store share it; after a lost race the store reads again)."""
+        return token_senders(self)
 
 
 @dataclass(frozen=True)
@@ -353,7 +360,7 @@ def token_reused(draft: Draft, senders: list[str]) -> bool:
 
 def form_token(draft: Draft, rules: Rules) -> Verdict | None:
     problem = form_token_problem(draft.token, draft.article_id)
-    if problem is None and token_reused(draft, token_senders(draft)):
+    if problem is None and token_reused(draft, draft.earlier_senders):
         problem = "token_reused"
     return Verdict(Status.PENDING, problem) if problem else None
 

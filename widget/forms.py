@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from . import text
 from .articles import is_valid_id as is_valid_article_id
-from .models import Status
+from .models import MAX_ID, Status
 
 
 def _readable(form: FlaskForm, field: Any) -> None:
@@ -172,7 +172,7 @@ class IdListField(Field):
         for value in valuelist:
             if not (isinstance(value, str) and value.isascii() and value.isdigit()):
                 raise ValueError("Comment ids are whole numbers.")
-            if len(value) > 10 or not 1 <= int(value) <= 2**31 - 1:
+            if len(value) > 10 or not 1 <= int(value) <= MAX_ID:
                 raise ValueError("Comment ids are whole numbers.")
             self.data.append(int(value))
 
@@ -231,7 +231,7 @@ class WholeNumberField(HiddenField):
         value = valuelist[0]
         if not (isinstance(value, str) and value.isascii() and value.isdigit()):
             raise ValueError("Reload the list and try again.")
-        if len(value) > 10 or int(value) > 2**31 - 1:
+        if len(value) > 10 or int(value) > MAX_ID:
             raise ValueError("Reload the list and try again.")
         self.data = int(value)
 

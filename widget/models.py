@@ -61,6 +61,11 @@ def _body_hash_of_row(context) -> str | None:  # type: ignore[no-untyped-def]
     return None if body is None else body_hash(body)
 
 
+# The largest id a comment can have (a 32-bit INTEGER column): ids and
+# cursors from outside are checked against it before they reach a query.
+MAX_ID = 2**31 - 1
+
+
 class Status(enum.StrEnum):
     PUBLISHED = "published"
     PENDING = "pending"

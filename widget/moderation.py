@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from . import articles, text
 from .extensions import db
 from .models import (
+    MAX_ID,
     Article,
     AuditEntry,
     Ban,
@@ -36,7 +37,6 @@ MAX_SEARCH = 200
 MAX_PHRASE = 200
 MAX_NOTE = 200
 MAX_BAN_DAYS = 3650
-MAX_ID = 2**31 - 1
 SENDER_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 # What each bulk action does to a comment's status.

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from .models import MAX_ID
+
 _SALT = "comments.form-token"
-MAX_COMMENT_ID = 2**31 - 1
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -96,6 +97,6 @@ class Cursor:
         after_id = int(number)
         # Ids are 32-bit: a larger one is no comment's, and PostgreSQL refuses
         # to compare an integer column with it (a 500, not a 400).
-        if after_id < 1 or after_id > MAX_COMMENT_ID:
+        if after_id < 1 or after_id > MAX_ID:
             raise ValueError("bad cursor")
         return cls(sort, after_id)
