@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from widget import accounts
+from widget.admin import accounts
 from widget.extensions import db
 
 NAME = "ann"

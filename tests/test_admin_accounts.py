@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from widget import accounts
+from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin
 

@@ -10,7 +10,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import accounts
+from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin, Article, AuditEntry
 

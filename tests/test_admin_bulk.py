@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import moderation
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import actions as moderation
 
 from .admin_support import (
     cheap_hashing,  # noqa: F401 (autouse fixture)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 
-from widget import chart
+from widget.admin import chart
 from widget.extensions import db
 from widget.models import Comment
 

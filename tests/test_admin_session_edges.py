@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import time_machine
 from flask import Flask
 
-from widget import accounts
+from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin
 

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from widget import accounts
+from widget.admin import accounts
 
 from .admin_support import (
     NAME,

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import api
+from widget.public import api
 
 from .conftest import comments_url, make_app, post_comment
 

@@ -357,7 +357,7 @@ def test_every_listing_hands_out_a_token_of_its_own(app: Flask, client: FlaskCli
 def test_a_token_issued_before_tokens_were_made_unique_still_vouches(
     app: Flask, client: FlaskClient
 ) -> None:
-    from widget import tokens
+    from widget.moderation import tokens
 
     with app.test_request_context():
         old_style = tokens._serializer().dumps("a1")  # a page left open over a deploy

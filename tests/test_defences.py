@@ -9,11 +9,18 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import moderation
-from widget.defences import REASONS, Draft, Rules, held_phrase, padding_problem, rejected_phrase
 from widget.errors import ApiError
 from widget.extensions import db
 from widget.models import Comment, body_hash
+from widget.moderation import actions as moderation
+from widget.moderation.defences import (
+    REASONS,
+    Draft,
+    Rules,
+    held_phrase,
+    padding_problem,
+    rejected_phrase,
+)
 
 from .conftest import LONG_BODY, comments_url, form_token, make_app, post_comment
 

@@ -24,7 +24,8 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import accounts, create_app
+from widget import create_app
+from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin, Comment
 

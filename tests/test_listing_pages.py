@@ -18,7 +18,7 @@ from sqlalchemy import event
 from widget import articles
 from widget.extensions import db
 from widget.models import Comment
-from widget.tokens import form_token_problem
+from widget.moderation.tokens import form_token_problem
 
 from .conftest import LONG_BODY, comments_url, make_app, post_comment
 

@@ -14,9 +14,10 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from widget import articles, moderation
+from widget import articles
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import actions as moderation
 
 from .admin_support import (  # noqa: F401 (cheap_hashing: autouse fixture)
     cheap_hashing,

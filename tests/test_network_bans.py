@@ -9,9 +9,9 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import moderation
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import actions as moderation
 
 from .conftest import LONG_BODY, post_comment
 

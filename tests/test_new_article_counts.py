@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from widget import moderation
+from widget.moderation import actions as moderation
 
 from .conftest import comments_url, post_comment
 

@@ -29,8 +29,9 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from widget import create_app, errors, openapi
-from widget.tokens import issue_form_token
+from widget import create_app, errors
+from widget.moderation.tokens import issue_form_token
+from widget.public import openapi
 
 from .conftest import LONG_BODY, make_app
 from .servers import SECRET_KEY, Gunicorn, migrate, server_env

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from widget import articles
-from widget.defences import padding_problem
 from widget.extensions import db
 from widget.models import Comment, Status
-from widget.text import TRIM_CHARS
+from widget.moderation.defences import padding_problem
+from widget.moderation.text import TRIM_CHARS
 
 from .conftest import LONG_BODY, comments_url, form_token, make_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from widget import moderation
+from widget.moderation import actions as moderation
 
 from .conftest import LONG_BODY, make_app, post_comment
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from widget import moderation
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import actions as moderation
 
 from .conftest import LONG_BODY, form_token, post_comment
 

@@ -19,8 +19,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import defences, moderation, text
 from widget.models import RuleAction
+from widget.moderation import actions as moderation
+from widget.moderation import defences, text
 
 from .conftest import LONG_BODY, comments_url, form_token, make_app
 from .servers import Gunicorn, migrate, raw_http, server_env, split_response

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import defences
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import defences
 
 from .conftest import LONG_BODY, comments_url, form_token, pg_url, post_comment
 from .servers import Gunicorn, migrate, server_env

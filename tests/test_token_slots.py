@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import defences
 from widget.extensions import db
 from widget.models import Comment
+from widget.moderation import defences
 
 from .conftest import comments_url, form_token, post_comment
 

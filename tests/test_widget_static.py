@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from widget import text
+from widget.moderation import text
 
 JS = Path(__file__).resolve().parent.parent / "static" / "js"
 WIDGET_BUDGET = 8 * 1024  # JS and CSS together: the CSS lives inside widget.js

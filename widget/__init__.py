@@ -8,8 +8,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database, errors, headers, listing, logs
+from . import config, database, errors, headers
 from .extensions import cors, csrf, db, limiter, migrate
+from .ops import logs
+from .public import listing
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -47,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     listing.init_app(app)
     logs.init_app(app)  # one JSON line per request on stdout
 
-    from . import admin, api, cli, demo, health
+    from . import admin
+    from .ops import cli, health
+    from .public import api, demo
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from widget import text
+from widget.moderation import text
 
 from ..servers import free_port
 from .conftest import (

@@ -23,11 +23,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from .. import signin
-from ..defences import REASONS
 from ..extensions import db
-from ..forms import ConfirmForm
 from ..models import Comment, Status
+from ..moderation.defences import REASONS
+from ..public.forms import ConfirmForm
+from . import signin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

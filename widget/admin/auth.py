@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 
-from .. import accounts, signin
 from ..errors import retry_after_seconds
-from ..forms import ConfirmForm, LoginForm
-from . import bp, safe_next
+from ..public.forms import ConfirmForm, LoginForm
+from . import accounts, bp, safe_next, signin
 
 
 def _login_page(form: LoginForm, error: str | None, status: int = 200) -> tuple[str, int]:

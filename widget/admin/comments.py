@@ -7,10 +7,10 @@ import math
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import moderation
 from ..extensions import db
-from ..forms import BulkForm, ConfirmForm, FilterForm
 from ..models import Comment, Status
+from ..moderation import actions as moderation
+from ..public.forms import BulkForm, ConfirmForm, FilterForm
 from . import PER_PAGE, bad_request, bp, counts_by_status, plural
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}

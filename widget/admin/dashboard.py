@@ -8,10 +8,10 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import func, select
 
-from .. import chart, moderation
 from ..extensions import db
 from ..models import Comment, Status
-from . import bp, counts_by_status
+from ..moderation import actions as moderation
+from . import bp, chart, counts_by_status
 
 CHART_DAYS = 30
 

@@ -7,9 +7,10 @@ import math
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from .. import moderation
 from ..extensions import db
-from ..forms import (
+from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
+from ..moderation import actions as moderation
+from ..public.forms import (
     BAN_DURATIONS,
     BAN_LABELS,
     ArticleForm,
@@ -18,7 +19,6 @@ from ..forms import (
     PhraseForm,
     SettingsForm,
 )
-from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
 from . import PER_PAGE, bad_request, bp, counts_by_status, plural, safe_next
 
 

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, request, session
 
-from . import accounts, logs
-from .extensions import db, limiter
-from .models import Admin
-from .privacy import keyed_hash
+from ..extensions import db, limiter
+from ..models import Admin
+from ..ops import logs
+from ..privacy import keyed_hash
+from . import accounts
 
 log = logging.getLogger("widget.admin")
 

@@ -27,9 +27,11 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import accounts, moderation, privacy
-from .extensions import db
-from .models import AuditEntry
+from .. import privacy
+from ..admin import accounts
+from ..extensions import db
+from ..models import AuditEntry
+from ..moderation import actions as moderation
 
 ACTOR = "cli"
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}

@@ -36,10 +36,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, bindparam, select
 
-from . import moderation, privacy, text
-from .errors import abort_json
-from .extensions import client_address, db
-from .models import (
+from .. import privacy
+from ..errors import abort_json
+from ..extensions import client_address, db
+from ..models import (
     Article,
     Ban,
     BlockedPhrase,
@@ -51,6 +51,8 @@ from .models import (
     body_hash,
     utcnow,
 )
+from . import actions as moderation
+from . import text
 from .tokens import form_token_problem, token_digest
 
 MAX_LINKS = 2  # more links than this and a comment is held

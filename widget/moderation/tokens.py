@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .models import MAX_ID
+from ..models import MAX_ID
 
 _SALT = "comments.form-token"
 

@@ -27,9 +27,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from . import text
-from .articles import is_valid_id as is_valid_article_id
-from .models import MAX_ID, Status
+from ..articles import is_valid_id as is_valid_article_id
+from ..models import MAX_ID, Status
+from ..moderation import text
 
 
 def _readable(form: FlaskForm, field: Any) -> None:

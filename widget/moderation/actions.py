@@ -18,9 +18,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
-from . import articles, text
-from .extensions import db
-from .models import (
+from .. import articles
+from ..extensions import db
+from ..models import (
     MAX_ID,
     Article,
     AuditEntry,
@@ -32,6 +32,7 @@ from .models import (
     Status,
     utcnow,
 )
+from . import text
 
 MAX_SEARCH = 200
 MAX_PHRASE = 200

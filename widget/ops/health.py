@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .errors import error_response, json_response
-from .extensions import REDIS_SCHEMES, db, limiter
+from ..errors import error_response, json_response
+from ..extensions import REDIS_SCHEMES, db, limiter
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -12,13 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from . import articles, defences, listing, openapi
-from .errors import abort_json, json_response
-from .extensions import client_address, db, limiter
+from .. import articles
+from ..errors import abort_json, json_response
+from ..extensions import client_address, db, limiter
+from ..models import MAX_ID, Article, Comment, Status
+from ..moderation import defences
+from ..moderation.tokens import Cursor
+from ..privacy import sender_hash
+from . import listing, openapi
 from .forms import CommentForm
-from .models import MAX_ID, Article, Comment, Status
-from .privacy import sender_hash
-from .tokens import Cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

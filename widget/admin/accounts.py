@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
-from .extensions import db
-from .models import Admin
+from ..extensions import db
+from ..models import Admin
 
 MAX_NAME = 80
 MIN_PASSWORD = 12

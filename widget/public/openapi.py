@@ -12,7 +12,7 @@ import functools
 import json
 from typing import Any
 
-from .articles import ARTICLE_ID
+from ..articles import ARTICLE_ID
 
 JSON = "application/json"
 ARTICLE_ID_PATTERN = f"^{ARTICLE_ID.pattern}$"

@@ -28,8 +28,8 @@ from typing import Any
 
 from flask import Flask
 
-from .articles import ARTICLE_ID
-from .privacy import client_key, keyed_hash
+from ..articles import ARTICLE_ID
+from ..privacy import client_key, keyed_hash
 
 log = logging.getLogger("comments.request")
 

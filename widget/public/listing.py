@@ -21,10 +21,10 @@ from typing import NamedTuple
 from flask import Flask, Response, current_app, request
 from sqlalchemy import select
 
-from . import cache
-from .extensions import db
-from .models import Article, Comment, Status
-from .tokens import Cursor, issue_form_token
+from .. import cache
+from ..extensions import db
+from ..models import Article, Comment, Status
+from ..moderation.tokens import Cursor, issue_form_token
 
 SORTS = ("newest", "oldest")
 # Form tokens in a listing are renewed this often; the ETag carries the

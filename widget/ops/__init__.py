@@ -1,0 +1,5 @@
+"""Running the service: the request log, the health check and the ``flask``
+commands' shared plumbing.
+
+May import: the core only. Every other area may import it.
+"""
