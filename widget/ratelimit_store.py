@@ -133,7 +133,8 @@ class SqliteStorage(Storage, MovingWindowSupport):
         if now < self._next_sweep:
             return
         self._next_sweep = now + SWEEP_SECONDS
-        connection.execute("DELETE FROM hits WHERE expires <= ?", (now,))
+        # A hit is in the window while at >= now - expiry, i.e. until expires < now.
+        connection.execute("DELETE FROM hits WHERE expires < ?", (now,))
         connection.execute("DELETE FROM counters WHERE expires <= ?", (now,))
 
     # --- moving window -----------------------------------------------------------
