@@ -16,7 +16,7 @@ laptop, a VM and a container:
   default, see below.
 
 The service writes one structured JSON line per request to stdout itself
-(widget/logs.py): status, duration, method, path, article, and no client
+(widget/ops/logs.py): status, duration, method, path, article, and no client
 address. gunicorn's own access log would repeat each request with the raw
 client address, so it is off unless asked for; gunicorn's error log goes to
 stderr.

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from widget.extensions import db
 from widget.models import Comment
-from widget.moderation import actions as moderation
+from widget.moderation import actions
+from widget.moderation.selection import Selection
 
 from .admin_support import (
     cheap_hashing,  # noqa: F401 (autouse fixture)
@@ -89,7 +90,7 @@ def test_a_changed_match_is_asked_about_again(app: Flask, admin: FlaskClient) ->
     page = admin.get(PENDING).get_data(as_text=True)
     assert "Apply to all 3 matching" in page
     with app.app_context():  # meanwhile another admin approves one of them
-        moderation.change_status(moderation.Selection.of(ids=[ids[0]]), "approve", "bo")
+        actions.change_status(Selection.of(ids=[ids[0]]), "approve", "bo")
 
     asked = post_form(admin, page, BULK_PENDING, action="spam", scope="matching")
 
@@ -116,7 +117,7 @@ def test_a_comment_newly_matching_among_the_shown_ids_is_asked_about(
     )  # fmt: skip
     page = admin.get("/admin/comments?status=spam").get_data(as_text=True)
     with app.app_context():  # an older comment joins the filter: its id is below the bound
-        moderation.change_status(moderation.Selection.of(ids=[ids[0]]), "spam", "bo")
+        actions.change_status(Selection.of(ids=[ids[0]]), "spam", "bo")
 
     asked = post_form(
         admin, page, "/admin/comments/bulk?status=spam", action="delete", scope="matching"

@@ -12,15 +12,9 @@ from flask.testing import FlaskClient
 from widget.errors import ApiError
 from widget.extensions import db
 from widget.models import Comment, body_hash
-from widget.moderation import actions as moderation
-from widget.moderation.defences import (
-    REASONS,
-    Draft,
-    Rules,
-    held_phrase,
-    padding_problem,
-    rejected_phrase,
-)
+from widget.moderation import bans, rules
+from widget.moderation.defences import REASONS, Draft, held_phrase, padding_problem, rejected_phrase
+from widget.moderation.rules import Rules
 
 from .conftest import LONG_BODY, comments_url, form_token, make_app, post_comment
 
@@ -237,7 +231,7 @@ def test_padding_is_a_422_that_says_why(app: Flask, client: FlaskClient) -> None
 
 def block(app: Flask, phrase: str, action: str) -> None:
     with app.app_context():
-        moderation.block_phrase(phrase, action, "test")
+        rules.block_phrase(phrase, action, "test")
 
 
 def test_a_held_phrase_holds_and_a_rejected_one_refuses(app: Flask, client: FlaskClient) -> None:
@@ -406,7 +400,7 @@ def test_a_banned_sender_is_403_and_others_pass(app: Flask) -> None:
     post_comment(banned, "a1", author="Before the ban")
     with app.app_context():
         sender = db.session.scalar(db.select(Comment.sender_hash))
-        moderation.ban(sender, 7, "test")
+        bans.ban(sender, 7, "test")
 
     refused = post_comment(banned, "a1", body=f"{LONG_BODY} again")
     allowed = post_comment(other, "a1")
@@ -423,7 +417,7 @@ def test_an_expired_ban_lets_the_sender_back(app: Flask) -> None:
     post_comment(client, "a1")
     with app.app_context():
         sender = db.session.scalar(db.select(Comment.sender_hash))
-        moderation.ban(sender, 1, "test")
+        bans.ban(sender, 1, "test")
     with time_machine.travel(datetime.now(UTC) + timedelta(days=1, minutes=1)):
         assert post_comment(client, "a1", body=f"{LONG_BODY} later").status_code == 201
 
@@ -442,10 +436,10 @@ def test_pre_moderation_from_the_environment(tmp_path) -> None:
 def test_the_admin_switch_overrides_the_environment(tmp_path) -> None:
     app = make_app(tmp_path, MODERATION="pre")
     with app.app_context():
-        moderation.set_pre_moderation(False, "test")
+        rules.set_pre_moderation(False, "test")
     assert post_comment(app.test_client(), "a1").status_code == 201
     with app.app_context():
-        moderation.set_pre_moderation(True, "test")
+        rules.set_pre_moderation(True, "test")
     assert post_comment(app.test_client(), "a1").status_code == 202
 
 
@@ -453,7 +447,7 @@ def test_a_first_comment_is_held_when_the_switch_is_on(app: Flask) -> None:
     regular, newcomer = reader(app, "203.0.113.1"), reader(app, "203.0.113.2")
     assert post_comment(regular, "a1").status_code == 201  # switch off: published
     with app.app_context():
-        moderation.set_hold_first_comment(True, "test")
+        rules.set_hold_first_comment(True, "test")
 
     assert post_comment(regular, "a1", author="Regular").status_code == 201
     first = post_comment(newcomer, "a1", author="Newcomer")
@@ -468,7 +462,7 @@ def test_a_ban_outranks_everything_else(app: Flask) -> None:
     client = reader(app, "203.0.113.50")
     post_comment(client, "a1")
     with app.app_context():
-        moderation.ban(db.session.scalar(db.select(Comment.sender_hash)), None, "test")
+        bans.ban(db.session.scalar(db.select(Comment.sender_hash)), None, "test")
 
     response = post_comment(client, "a1", body="x" * 60, website="bot")
 
@@ -494,18 +488,18 @@ def test_rule_changes_made_elsewhere_apply_to_the_next_post(tmp_path) -> None:
     assert post_comment(client, "a1", author="Before").status_code == 201  # rules loaded
 
     with other.app_context():
-        moderation.block_phrase("crypto deal", "reject", "admin")
+        rules.block_phrase("crypto deal", "reject", "admin")
     assert post_comment(client, "a1", body=LONG_BODY + " Crypto deal!").status_code == 422
 
     with other.app_context():
-        moderation.unblock_phrase("crypto deal", "admin")
-        moderation.set_pre_moderation(True, "admin")
+        rules.unblock_phrase("crypto deal", "admin")
+        rules.set_pre_moderation(True, "admin")
     held = post_comment(client, "a1", body=LONG_BODY + " Crypto deal!")
     assert held.status_code == 202 and stored(app)[-1].reason == "pre_moderation"
 
     with other.app_context():
-        moderation.set_pre_moderation(None, "admin")
-        moderation.set_hold_first_comment(True, "admin")
+        rules.set_pre_moderation(None, "admin")
+        rules.set_hold_first_comment(True, "admin")
     newcomer = reader(app, "203.0.113.9")
     assert post_comment(newcomer, "a1", author="New").status_code == 202
     assert stored(app)[-1].reason == "first_comment"

@@ -1,4 +1,4 @@
-"""One structured line per request (widget/logs.py), with nothing private in it."""
+"""One structured line per request (widget/ops/logs.py), with nothing private in it."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 the limits lie: the longest note or phrase is accepted, one more character is
 not, and the longest ban the help offers is accepted too.
 
-Written against deliberate breaks (``make mutate``) of widget/moderation.py.
+Written against deliberate breaks (``make mutate``) of the moderation actions (widget/moderation/).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 on: which comments (ids, or the filter), which article, which sender or
 network, which switch position.
 
-Written against deliberate breaks (``make mutate``) of widget/moderation.py.
+Written against deliberate breaks (``make mutate``) of the moderation actions (widget/moderation/).
 """
 
 from __future__ import annotations

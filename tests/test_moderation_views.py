@@ -2,7 +2,7 @@
 an expired ban shown as over, searches taken literally, and emptying spam
 touching only the articles whose listing it changes.
 
-Written against deliberate breaks (``make mutate``) of widget/moderation.py.
+Written against deliberate breaks (``make mutate``) of the moderation actions (widget/moderation/).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from flask.testing import FlaskCliRunner
 from widget import articles
 from widget.extensions import db
 from widget.models import Comment
-from widget.moderation import actions as moderation
+from widget.moderation import actions
+from widget.moderation.selection import Selection
 
 from .admin_support import (  # noqa: F401 (cheap_hashing: autouse fixture)
     cheap_hashing,
@@ -87,7 +88,7 @@ def test_a_filter_matching_nothing_says_so(app: Flask) -> None:
     assert "Apply to all 1 matching" in page
 
     with app.app_context():  # meanwhile another admin approves it
-        moderation.change_status(moderation.Selection.of(status="pending"), "approve", "bo")
+        actions.change_status(Selection.of(status="pending"), "approve", "bo")
     empty = admin.get("/admin/comments?status=spam").get_data(as_text=True)
     asked = admin.post(
         "/admin/comments/bulk?status=pending",

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from widget.extensions import db
 from widget.models import Comment
-from widget.moderation import actions as moderation
+from widget.moderation import bans
 
 from .conftest import LONG_BODY, post_comment
 
@@ -45,7 +45,7 @@ def test_a_sender_ban_is_not_a_network_ban(app: Flask) -> None:
     """A ban on one sender beside a network ban refuses that sender alone."""
     assert post_from(app, "192.0.2.10") == 201
     with app.app_context():
-        moderation.ban(db.session.scalar(db.select(Comment.sender_hash)), 7, "test")
+        bans.ban(db.session.scalar(db.select(Comment.sender_hash)), 7, "test")
     ban(app, "--address", "198.51.100.0/24", "--days", "7")
 
     assert post_from(app, "192.0.2.10", body=f"{LONG_BODY} again") == 403

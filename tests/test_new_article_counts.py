@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from widget.moderation import actions as moderation
+from widget.moderation import rules
 
 from .conftest import comments_url, post_comment
 
 
 def test_a_new_article_is_counted_after_the_rules_changed(app: Flask) -> None:
     with app.app_context():
-        moderation.block_phrase("spamword", "hold", "test")
+        rules.block_phrase("spamword", "hold", "test")
     client = app.test_client()
 
     assert post_comment(client, "fresh-article").status_code == 201

@@ -94,7 +94,7 @@ def _pieces(extra: st.SearchStrategy[str], min_size: int, max_size: int) -> st.S
 
 
 def _trimmed(value: str) -> str:
-    """The contract's trimming, written independently of widget/text.py."""
+    """The contract's trimming, written independently of widget/moderation/text.py."""
     return value.strip(TRIM_CHARS)
 
 
@@ -152,7 +152,7 @@ def _body_ok(body: str) -> bool:
 
 def _refused(author: str, body: str) -> set[str]:
     """The fields a documented rule refuses: the contract's validation first;
-    then, for valid fields, the padding defence (widget/defences.py)."""
+    then, for valid fields, the padding defence (widget/moderation/defences.py)."""
     a, b = _trimmed(author), _trimmed(body)
     fields = {name for name, ok in (("author", _name_ok(a)), ("body", _body_ok(b))) if not ok}
     if not fields and padding_problem(b, 50):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from widget.moderation import actions as moderation
+from widget.moderation import rules
 
 from .conftest import LONG_BODY, make_app, post_comment
 
@@ -30,7 +30,7 @@ def test_the_same_text_again_is_refused_in_these_words(tmp_path) -> None:
 
 def test_a_rejected_phrase_is_refused_in_these_words(app: Flask) -> None:
     with app.app_context():
-        moderation.block_phrase("spamword", "reject", "test")
+        rules.block_phrase("spamword", "reject", "test")
 
     response = post_comment(app.test_client(), "a1", body=f"Buy spamword now. {LONG_BODY}")
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from widget.extensions import db
 from widget.models import Comment
-from widget.moderation import actions as moderation
+from widget.moderation import rules
 
 from .conftest import LONG_BODY, form_token, post_comment
 
@@ -25,7 +25,7 @@ def reasons(app: Flask) -> list[str | None]:
     ("switch", "replay"),
     [
         pytest.param(None, {"body": LINKS}, id="too-many-links"),
-        pytest.param(moderation.set_pre_moderation, {}, id="pre-moderation"),
+        pytest.param(rules.set_pre_moderation, {}, id="pre-moderation"),
     ],
 )
 def test_a_replay_is_held_as_a_replay_whatever_else_would_hold_it(

@@ -20,8 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.models import RuleAction
-from widget.moderation import actions as moderation
-from widget.moderation import defences, text
+from widget.moderation import defences, rules, text
 
 from .conftest import LONG_BODY, comments_url, form_token, make_app
 from .servers import Gunicorn, migrate, raw_http, server_env, split_response
@@ -78,7 +77,7 @@ def _both_kinds_of_hidden(value: str) -> object:
 
 def _phrase_matching(value: str) -> object:
     # Phrases whose words recur through the text: every position is a start.
-    patterns = [defences._phrase_pattern(p) for p in ("a a a b", "word word x", "http x")]
+    patterns = [rules._phrase_pattern(p) for p in ("a a a b", "word word x", "http x")]
     seen = text.skeleton(value)
     return [pattern.search(seen) for pattern in patterns]
 
@@ -94,7 +93,7 @@ def _too_many_links(value: str) -> object:
         token=None,
         extra={},
     )
-    return defences.too_many_links(draft, defences.Rules(None, None))  # type: ignore[arg-type]
+    return defences.too_many_links(draft, rules.Rules(None, None))  # type: ignore[arg-type]
 
 
 TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
@@ -106,7 +105,7 @@ TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
     "has_letter_or_digit": text.has_letter_or_digit,
     "stream_safe": text.stream_safe,
     "skeleton": text.skeleton,
-    "moderation.normalise": moderation.normalise,
+    "rules.normalise": rules.normalise,
     "padding_problem": lambda value: defences.padding_problem(value, 50),
     "phrase_matching": _phrase_matching,
     "too_many_links": _too_many_links,
@@ -157,8 +156,8 @@ def guarded_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """Blocked phrases to hold and to reject, so that every defence runs."""
     app = make_app(tmp_path_factory.mktemp("guarded"))
     with app.app_context():
-        moderation.block_phrase("a a a b", RuleAction.HOLD.value, "test")
-        moderation.block_phrase("word word x", RuleAction.REJECT.value, "test")
+        rules.block_phrase("a a a b", RuleAction.HOLD.value, "test")
+        rules.block_phrase("word word x", RuleAction.REJECT.value, "test")
     return app
 
 

@@ -50,7 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)  # one JSON line per request on stdout
 
     from . import admin
-    from .ops import cli, health
+    from .admin import commands as admin_commands
+    from .moderation import commands as moderation_commands
+    from .ops import health
     from .public import api, demo
 
     csrf.exempt(api.bp)
@@ -58,7 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
     app.register_blueprint(admin.bp)
-    cli.init_app(app)
+    moderation_commands.init_app(app)
+    admin_commands.init_app(app)
     # Limits off (COMMENTS_RATELIMIT_ENABLED=false, benchmarks): drop Flask-Limiter's
     # per-view wrappers, which otherwise evaluate every limit on every request anyway.
     if not app.config["RATELIMIT_ENABLED"]:

@@ -28,6 +28,11 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 
+class Refusal(ValueError):
+    """An action an admin or operator asked for cannot be done as asked; the
+    message, for a person, says why (the CLI prints it, the admin area shows it)."""
+
+
 class ApiError(Exception):
     """Raised anywhere in a request to answer with the contract's error shape."""
 

@@ -23,7 +23,7 @@
   const title = config.title || "Reader Comments";
   const NAME_KEY = "comments-widget:name";
 
-  // Same characters as TRIM_CHARS in widget/text.py, and code points counted the
+  // Same characters as TRIM_CHARS in widget/moderation/text.py, and code points counted the
   // same way, so the counter never disagrees with the server.
   // A loop, not a regex: /[…]+$/ is quadratic on a long run of spaces.
   const TRIM = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff";

@@ -1,130 +1,24 @@
-"""/admin: HTML, sessions, CSRF — the blueprint and what every page shares.
+"""/admin: HTML, sessions, CSRF.
+
+The admin area: its views, forms, accounts, sign-in rules, the dashboard's
+chart, and the ``create-admin``/``delete-admin`` commands. May import the
+core and every area below it (``widget.ops``, ``widget.moderation``,
+``widget.public``); nothing imports it but the app factory.
 
 Every page needs a signed-in admin (``require_admin`` runs before each view,
 so a new view cannot forget). Every POST carries Flask-WTF's CSRF token,
 checked app-wide by CSRFProtect. Every action goes through
-``widget/moderation.py``, which the CLI uses too.
+``widget/moderation/`` (``actions``, ``bans``, ``rules``), which the CLI uses too.
 
-The views live by area: ``auth`` (sign-in, sign-out; sessions and limits are
-in ``widget/signin.py``), ``dashboard``, ``comments`` (list and bulk actions)
-and ``rules`` (senders, bans, rules, audit log). They import this module;
-it imports them last, so that their routes are registered on ``bp``.
+``blueprint.py`` holds ``bp`` and what every page shares. The views live by
+area: ``auth`` (sign-in, sign-out; sessions and limits are in ``signin.py``),
+``dashboard``, ``comments`` (list and bulk actions) and ``rules`` (senders,
+bans, rules, audit log); importing this package imports them, which
+registers their routes on ``bp``.
 """
 
-from __future__ import annotations
+# The views register their routes on ``bp`` when imported.
+from . import auth, comments, dashboard, rules  # noqa: F401
+from .blueprint import bp
 
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
-
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
-
-from ..extensions import db
-from ..models import Comment, Status
-from ..moderation.defences import REASONS
-from ..public.forms import ConfirmForm
-from . import signin
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-PER_PAGE = 50
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-PUBLIC_ENDPOINTS = frozenset({"admin.login"})
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-@bp.before_request
-def require_admin() -> Response | None:
-    g.admin = signin.current()
-    if g.admin is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        wanted = request.full_path if request.method == "GET" else None
-        return redirect(url_for("admin.login", next=wanted))
-    return None
-
-
-@bp.after_request
-def strict_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-store"  # emails and addresses inside
-    return response
-
-
-def safe_next(target: str | None, default: str | None = None) -> str:
-    """Only a path inside /admin: never another site (an open redirect)."""
-    default = default or url_for("admin.dashboard")
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(bp.url_prefix or "/admin"):
-        return default
-    return target
-
-
-# --- errors --------------------------------------------------------------------
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(error: CSRFError) -> tuple[str, int]:
-    if signin.cookie_cannot_stick():  # no cookie came back: no reload can fix that
-        title = "Signing in needs HTTPS"
-        message = "Nothing was changed. " + signin.PLAIN_HTTP_MESSAGE
-    else:
-        title = "Form expired"
-        message = (
-            "The form had expired or did not come from this site, so nothing was changed. "
-            "Go back, reload the page and try again."
-        )
-    return render_template("admin/error.html", title=title, message=message), 400
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
-    if error.code is None or error.code < 400:
-        return error
-    message = error.description or error.name
-    return render_template("admin/error.html", title=error.name, message=message), error.code
-
-
-def bad_request(form: FlaskForm) -> None:
-    messages = [f"{form[name].label.text}: {errs[0]}" for name, errs in form.errors.items()]
-    abort(400, description=" ".join(messages) or "The request could not be understood.")
-
-
-def counts_by_status(*where: Any) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Comment.status, func.count(Comment.id)).where(*where).group_by(Comment.status)
-    ).all()
-    found = dict(rows)
-    return {status.value: found.get(status.value, 0) for status in Status}
-
-
-# --- template helpers ----------------------------------------------------------
-
-
-@bp.app_template_filter("admin_time")
-def admin_time(value: datetime | None) -> str:
-    if value is None:
-        return "never"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-@bp.context_processor
-def helpers() -> dict[str, Any]:
-    return {"logout_form": ConfirmForm(formdata=None), "admin": g.get("admin"), "reasons": REASONS}
-
-
-# The views register themselves on bp when imported.
-from . import auth, comments, dashboard, rules  # noqa: E402, F401
+__all__ = ["bp"]

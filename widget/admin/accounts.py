@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import Admin
 
@@ -20,7 +21,7 @@ MAX_PASSWORD = 1024  # argon2 takes any length; this only bounds the work
 _hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory profile
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A name or password create-admin cannot use."""
 
 

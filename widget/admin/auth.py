@@ -1,4 +1,4 @@
-"""Signing in and out (what a session holds and the limits: widget/signin.py)."""
+"""Signing in and out (what a session holds and the limits: signin.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from flask_limiter import RateLimitExceeded
 
 from ..errors import retry_after_seconds
-from ..public.forms import ConfirmForm, LoginForm
-from . import accounts, bp, safe_next, signin
+from . import accounts, signin
+from .blueprint import bp, safe_next
+from .forms import ConfirmForm, LoginForm
 
 
 def _login_page(form: LoginForm, error: str | None, status: int = 200) -> tuple[str, int]:

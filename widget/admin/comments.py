@@ -9,25 +9,26 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Comment, Status
-from ..moderation import actions as moderation
-from ..public.forms import BulkForm, ConfirmForm, FilterForm
-from . import PER_PAGE, bad_request, bp, counts_by_status, plural
+from ..moderation import ModerationError, actions
+from ..moderation.selection import Selection, count, latest_id
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, plural
+from .forms import BulkForm, ConfirmForm, FilterForm
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
 
 
-def _selection_from_args() -> tuple[FilterForm, moderation.Selection]:
+def _selection_from_args() -> tuple[FilterForm, Selection]:
     form = FilterForm(formdata=request.args)
     if not form.validate():
         bad_request(form)
     try:
-        selection = moderation.Selection.of(
+        selection = Selection.of(
             status=form.status.data,
             article_id=form.article.data,
             search=form.q.data,
             sender=form.sender.data,
         )
-    except moderation.ModerationError as error:
+    except ModerationError as error:
         abort(400, description=str(error))
     return form, selection
 
@@ -35,7 +36,7 @@ def _selection_from_args() -> tuple[FilterForm, moderation.Selection]:
 @bp.get("/comments")
 def comments() -> str:
     form, selection = _selection_from_args()
-    total = moderation.count(selection)
+    total = count(selection)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(form.page.data or 1, pages)
     rows = db.session.scalars(
@@ -59,26 +60,24 @@ def comments() -> str:
     )
 
 
-def _bulk_form(matching: moderation.Selection, total: int, action: str | None = None) -> BulkForm:
+def _bulk_form(matching: Selection, total: int, action: str | None = None) -> BulkForm:
     """The bulk form, remembering what "all N matching" means right now."""
-    shown = {"shown_max_id": moderation.latest_id(matching), "shown_count": total}
+    shown = {"shown_max_id": latest_id(matching), "shown_count": total}
     return BulkForm(formdata=None, action=action, **shown)
 
 
-def _matching_as_shown(
-    form: BulkForm, matching: moderation.Selection
-) -> moderation.Selection | None:
+def _matching_as_shown(form: BulkForm, matching: Selection) -> Selection | None:
     """The comments "all N matching" meant on the admin's page: none that
     arrived since, and None when the match has changed since."""
     if form.shown_max_id.data is None or form.shown_count.data is None:
         abort(400, description="Reload the list, then apply the action again.")
     selection = matching.up_to(form.shown_max_id.data)
-    return selection if moderation.count(selection) == form.shown_count.data else None
+    return selection if count(selection) == form.shown_count.data else None
 
 
-def _list_changed(form: BulkForm, matching: moderation.Selection) -> tuple[str, int]:
+def _list_changed(form: BulkForm, matching: Selection) -> tuple[str, int]:
     """Nothing was done: say so, with the new count, and ask again."""
-    total = moderation.count(matching)
+    total = count(matching)
     page = render_template(
         "admin/bulk_changed.html",
         action=form.action.data,
@@ -101,12 +100,12 @@ def bulk() -> Response | tuple[str, int]:
         if not form.ids.data:
             flash("Choose at least one comment, or apply the action to every match.", "error")
             return redirect(back)
-        selection = moderation.Selection.of(ids=form.ids.data)
+        selection = Selection.of(ids=form.ids.data)
     else:
         selection = _matching_as_shown(form, matching)
         if selection is None:
             return _list_changed(form, matching)
-    changed = moderation.change_status(selection, form.action.data, g.admin.name)
+    changed = actions.change_status(selection, form.action.data, g.admin.name)
     flash(f"{DONE[form.action.data]}: {plural(changed, 'comment')}.", "success")
     return redirect(back)
 
@@ -125,6 +124,6 @@ def confirm_empty_spam() -> str:
 def empty_spam() -> Response:
     if not ConfirmForm(formdata=request.form).validate():
         abort(400)
-    removed = moderation.empty_spam(g.admin.name)
+    removed = actions.empty_spam(g.admin.name)
     flash(f"Removed {plural(removed, 'spam comment')} for good.", "success")
     return redirect(url_for("admin.comments", status=Status.SPAM.value))

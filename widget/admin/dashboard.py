@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Comment, Status
-from ..moderation import actions as moderation
-from . import bp, chart, counts_by_status
+from ..moderation import rules
+from . import chart
+from .blueprint import bp, counts_by_status
 
 CHART_DAYS = 30
 
@@ -52,5 +53,5 @@ def dashboard() -> str:
         counts=counts_by_status(),
         pending=pending,
         chart=_daily_chart(),
-        settings=moderation.settings(),
+        settings=rules.settings(),
     )

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
-from ..moderation import actions as moderation
-from ..public.forms import (
+from ..moderation import ModerationError, actions, bans, selection
+from ..moderation import rules as moderation_rules
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, plural, safe_next
+from .forms import (
     BAN_DURATIONS,
     BAN_LABELS,
     ArticleForm,
@@ -19,21 +21,20 @@ from ..public.forms import (
     PhraseForm,
     SettingsForm,
 )
-from . import PER_PAGE, bad_request, bp, counts_by_status, plural, safe_next
 
 
 @bp.get("/senders/<sender>")
 def sender(sender: str) -> str:
     try:
-        sender = moderation.clean_sender(sender)
-    except moderation.ModerationError:
+        sender = selection.clean_sender(sender)
+    except ModerationError:
         abort(404)
     form = BanForm(formdata=None, sender=sender)
     return render_template(
         "admin/sender.html",
         sender=sender,
         counts=counts_by_status(Comment.sender_hash == sender),
-        ban=moderation.active_ban(sender),
+        ban=bans.active_ban(sender),
         form=form,
         lift=ConfirmForm(formdata=None),
     )
@@ -45,14 +46,14 @@ def ban() -> Response:
     if not form.validate():
         bad_request(form)
     try:
-        _, spammed = moderation.ban(
+        _, spammed = bans.ban(
             form.sender.data,
             BAN_DURATIONS[form.duration.data],
             g.admin.name,
             note=form.note.data or "",
             mark_spam=form.mark_spam.data,
         )
-    except moderation.ModerationError as error:
+    except ModerationError as error:
         abort(400, description=str(error))
     lasting = BAN_LABELS[form.duration.data].lower()
     message = f"Sender {form.sender.data} is banned ({lasting})."
@@ -67,8 +68,8 @@ def lift_ban(sender: str) -> Response:
     if not ConfirmForm(formdata=request.form).validate():
         abort(400)
     try:
-        lifted = moderation.unban(sender, g.admin.name)
-    except moderation.ModerationError as error:
+        lifted = bans.unban(sender, g.admin.name)
+    except ModerationError as error:
         abort(400, description=str(error))
     flash(f"Lifted the ban on {sender}." if lifted else "That sender was not banned.", "success")
     return redirect(safe_next(request.args.get("next"), url_for("admin.rules", _anchor="bans")))
@@ -79,7 +80,7 @@ def lift_ban(sender: str) -> Response:
 
 @bp.get("/rules")
 def rules() -> str:
-    current = moderation.settings()
+    current = moderation_rules.settings()
     settings_form = SettingsForm(
         formdata=None,
         pre_moderation={None: "default", True: "on", False: "off"}[current.pre_moderation],
@@ -90,11 +91,11 @@ def rules() -> str:
         settings=current,
         settings_form=settings_form,
         phrase_form=PhraseForm(formdata=None),
-        phrases=moderation.blocked_phrases(),
+        phrases=moderation_rules.blocked_phrases(),
         ban_form=BanForm(formdata=None),
-        bans=moderation.bans(),
+        bans=bans.bans(),
         article_form=ArticleForm(formdata=None),
-        closed=moderation.closed_articles(),
+        closed=actions.closed_articles(),
         confirm=ConfirmForm(formdata=None),
         now=utcnow(),
     )
@@ -110,12 +111,12 @@ def save_settings() -> Response:
     if not form.validate():
         bad_request(form)
     pre = {"default": None, "on": True, "off": False}[form.pre_moderation.data]
-    current = moderation.settings()
+    current = moderation_rules.settings()
     if pre != current.pre_moderation:
-        moderation.set_pre_moderation(pre, g.admin.name)
+        moderation_rules.set_pre_moderation(pre, g.admin.name)
     hold_first = form.hold_first_comment.data == "on"
     if hold_first != current.hold_first_comment:
-        moderation.set_hold_first_comment(hold_first, g.admin.name)
+        moderation_rules.set_hold_first_comment(hold_first, g.admin.name)
     flash("Moderation settings saved.", "success")
     return _back_to_rules("moderation")
 
@@ -126,8 +127,8 @@ def add_phrase() -> Response:
     if not form.validate():
         bad_request(form)
     try:
-        rule = moderation.block_phrase(form.phrase.data, form.action.data, g.admin.name)
-    except moderation.ModerationError as error:
+        rule = moderation_rules.block_phrase(form.phrase.data, form.action.data, g.admin.name)
+    except ModerationError as error:
         abort(400, description=str(error))
     verb = "held" if rule.action == "hold" else "rejected"
     flash(f"Comments containing “{rule.phrase}” will be {verb}.", "success")
@@ -140,7 +141,7 @@ def remove_phrase(phrase_id: int) -> Response:
         abort(400)
     rule = db.session.get(BlockedPhrase, phrase_id)
     if rule is not None:
-        moderation.unblock_phrase(rule.phrase, g.admin.name)
+        moderation_rules.unblock_phrase(rule.phrase, g.admin.name)
         flash(f"“{rule.phrase}” is no longer blocked.", "success")
     return _back_to_rules("phrases")
 
@@ -152,7 +153,7 @@ def article(change: str) -> Response:
         bad_request(form)
     closing = change == "close"
     article_id = form.article_id.data
-    if moderation.set_closed(article_id, closing, g.admin.name):
+    if actions.set_closed(article_id, closing, g.admin.name):
         word = "closed" if closing else "open again"
         flash(f"Comments on {article_id} are {word}.", "success")
     else:

@@ -5,3 +5,9 @@ blocked phrases, switches), each written once and audited once.
 May import: the core and ``widget.ops``. Never ``widget.public``,
 ``widget.admin`` or the app factory.
 """
+
+from ..errors import Refusal
+
+
+class ModerationError(Refusal):
+    """An action cannot be done as asked; the message says why."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import pairwise
@@ -42,7 +42,6 @@ from ..extensions import client_address, db
 from ..models import (
     Article,
     Ban,
-    BlockedPhrase,
     Comment,
     RuleAction,
     Setting,
@@ -51,8 +50,8 @@ from ..models import (
     body_hash,
     utcnow,
 )
-from . import actions as moderation
 from . import text
+from .rules import RULES_VERSION, Rules, current_rules
 from .tokens import form_token_problem, token_digest
 
 MAX_LINKS = 2  # more links than this and a comment is held
@@ -105,54 +104,6 @@ class Verdict:
     reason: str | None = None
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """The phrase as whole words of its skeleton, looked for in skeletons
-    (``text.skeleton``): invisible characters, accents and look-alikes fold away."""
-    words = r"\s+".join(re.escape(word) for word in text.skeleton(phrase).split())
-    # A phrase of nothing but marks or invisible characters has no skeleton: it never matches.
-    return re.compile(rf"(?<!\w){words}(?!\w)" if words else r"(?!)")
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What the admins configured: switches and blocked phrases.
-
-    Kept in memory per app and process, tagged with the rules version it was
-    read at (``moderation.RULES_VERSION``); every post reads the version in its
-    one lookup (``circumstances``) and reloads the rules only when it changed,
-    so an admin's change applies to the very next post on every instance.
-    """
-
-    version: str | None
-    settings: moderation.Settings
-    # Compiled patterns of the blocked phrases, by action.
-    patterns: dict[RuleAction, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, version: str | None) -> Rules:
-        patterns: dict[RuleAction, list[re.Pattern[str]]] = {a: [] for a in RuleAction}
-        for phrase, action in db.session.execute(
-            select(BlockedPhrase.phrase, BlockedPhrase.action)
-        ):
-            patterns[RuleAction(action)].append(_phrase_pattern(phrase))
-        return cls(
-            version=version,
-            settings=moderation.settings(),
-            patterns={action: tuple(found) for action, found in patterns.items()},
-        )
-
-
-_RULES = "comments.rules"
-
-
-def current_rules(version: str | None) -> Rules:
-    """The rules at ``version``, from memory when they were loaded at it."""
-    rules: Rules | None = current_app.extensions.get(_RULES)  # pragma: no mutate (a miss reloads)
-    if rules is None or rules.version != version:
-        rules = current_app.extensions[_RULES] = Rules.load(version)
-    return rules
-
-
 @dataclass(frozen=True)
 class Circumstances:
     """What a post needs to know before it is assessed, read in one statement."""
@@ -167,7 +118,7 @@ class Circumstances:
 # cannot test them, the post tests do.
 def _circumstances_query() -> Select[Any]:  # pragma: no mutate block
     closed = select(Article.closed).where(Article.id == bindparam("article_id")).scalar_subquery()
-    version = select(Setting.value).where(Setting.key == moderation.RULES_VERSION).scalar_subquery()
+    version = select(Setting.value).where(Setting.key == RULES_VERSION).scalar_subquery()
     now = bindparam("now", type_=UTCDateTime)
     banned = select(Ban.id).where(Ban.sender_hash == bindparam("sender_hash"), Ban.active(now))
     # ix_bans_network: one probe, and the ranges are read only when some exist.

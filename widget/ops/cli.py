@@ -1,19 +1,7 @@
-"""``flask`` commands for operators and scripts.
-
-Every command calls ``widget/moderation.py`` (or ``accounts.py``), the same
-code the admin area uses, so each action is written once and audited once.
-
-    flask --app wsgi create-admin NAME [--password P]
-    flask --app wsgi delete-admin NAME
-    flask --app wsgi comments approve|spam|delete [--sender H] [--article A] …
-    flask --app wsgi spam purge
-    flask --app wsgi article close|reopen ID
-    flask --app wsgi ban SENDER|--address ADDRESS-OR-CIDR [--days N | --forever] [--spam]
-    flask --app wsgi unban SENDER|ADDRESS-OR-CIDR
-    flask --app wsgi rules show | pre-moderation on|off|default | hold-first on|off
-    flask --app wsgi rules block PHRASE [--reject] | unblock PHRASE
-    flask --app wsgi audit [--limit N]
-"""
+"""What every ``flask`` command shares: a refusal or a missing schema shown as
+one clear line instead of a traceback, plurals, and the actor name the audit
+log records. The commands themselves live in their areas
+(``widget/moderation/commands.py``, ``widget/admin/commands.py``)."""
 
 from __future__ import annotations
 
@@ -22,30 +10,23 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from flask import Flask
-from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from .. import privacy
-from ..admin import accounts
+from ..errors import Refusal
 from ..extensions import db
-from ..models import AuditEntry
-from ..moderation import actions as moderation
 
 ACTOR = "cli"
-DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _friendly(command: F) -> F:
+def friendly(command: F) -> F:
     """Turn refusals and a missing schema into one clear line, not a traceback."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (moderation.ModerationError, accounts.AccountError) as error:
+        except Refusal as error:
             db.session.rollback()
             raise click.ClickException(str(error)) from None
         except (OperationalError, ProgrammingError) as error:
@@ -57,268 +38,5 @@ def _friendly(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-# --- admins --------------------------------------------------------------------
-
-
-@click.command("create-admin")
-@with_appcontext
-@click.argument("name")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="The password; asked for (hidden, twice) when left out.",
-)
-@_friendly
-def create_admin(name: str, password: str) -> None:
-    """Create the admin NAME, or reset their password (signs them out everywhere).
-
-    A password has at least 12 characters.
-    """
-    admin, created = accounts.set_password(name, password)
-    moderation.record(ACTOR, "create_admin" if created else "reset_password", admin.name)
-    db.session.commit()
-    click.echo(f"{'Created' if created else 'Reset the password of'} admin {admin.name}.")
-
-
-@click.command("delete-admin")
-@with_appcontext
-@click.argument("name")
-@_friendly
-def delete_admin(name: str) -> None:
-    """Remove the admin NAME: their sessions stop working at once."""
-    # Deleting the last admin is allowed: a compromised account must be
-    # removable at once, and create-admin makes a new one from this shell.
-    left = accounts.remove(name)
-    moderation.record(ACTOR, "delete_admin", name)
-    db.session.commit()
-    click.echo(f"Deleted admin {name}.")
-    if not left:
-        click.echo("No admin is left: create one with `flask --app wsgi create-admin NAME`.")
-
-
-# --- comments ------------------------------------------------------------------
-
-comments_cli = AppGroup("comments", help="Approve, mark as spam or delete comments in bulk.")
-
-
-def _bulk_command(action: str, summary: str) -> None:
-    @comments_cli.command(action, help=summary)
-    @click.option("--sender", help="Every comment from this sender hash.")
-    @click.option("--article", "article_id", help="Every comment on this article.")
-    @click.option("--status", help="Only comments with this status.")
-    @click.option("--search", help="Only comments whose text, name or email contains this.")
-    @click.option("--id", "ids", type=int, multiple=True, help="This comment (repeatable).")
-    @click.option("--all", "everything", is_flag=True, help="No filter: every comment.")
-    @_friendly
-    def command(
-        sender: str | None,
-        article_id: str | None,
-        status: str | None,
-        search: str | None,
-        ids: tuple[int, ...],
-        everything: bool,
-    ) -> None:
-        selection = moderation.Selection.of(
-            ids=ids or None, status=status, article_id=article_id, search=search, sender=sender
-        )
-        if selection.is_everything and not everything:
-            raise click.UsageError("Give a filter (--sender, --article, …) or --all.")
-        changed = moderation.change_status(selection, action, ACTOR)
-        click.echo(f"{DONE[action]}: {_plural(changed, 'comment')}.")
-
-
-_bulk_command("approve", "Approve (publish) the matching comments.")
-_bulk_command("spam", "Mark the matching comments as spam.")
-_bulk_command("delete", "Delete the matching comments (kept, with status 'deleted').")
-
-spam_cli = AppGroup("spam", help="Spam housekeeping.")
-
-
-@spam_cli.command("purge")
-@_friendly
-def purge_spam() -> None:
-    """Remove every spam comment for good."""
-    removed = moderation.empty_spam(ACTOR)
-    click.echo(f"Removed {_plural(removed, 'spam comment')}.")
-
-
-# --- articles ------------------------------------------------------------------
-
-article_cli = AppGroup("article", help="Open or close comments on an article.")
-
-
-@article_cli.command("close")
-@click.argument("article_id")
-@_friendly
-def close_article(article_id: str) -> None:
-    """Refuse new comments on ARTICLE_ID (403 comments_closed)."""
-    changed = moderation.set_closed(article_id, True, ACTOR)
-    click.echo(f"Comments on {article_id} are {'now' if changed else 'already'} closed.")
-
-
-@article_cli.command("reopen")
-@click.argument("article_id")
-@_friendly
-def reopen_article(article_id: str) -> None:
-    """Accept comments on ARTICLE_ID again."""
-    changed = moderation.set_closed(article_id, False, ACTOR)
-    click.echo(f"Comments on {article_id} are {'now' if changed else 'already'} open.")
-
-
-# --- bans ----------------------------------------------------------------------
-
-
-@click.command("ban")
-@with_appcontext
-@click.argument("sender", required=False)
-@click.option(
-    "--address",
-    help="An IP address or CIDR range instead of a hash: one client (IPv4 address, "
-    "IPv6 /64 or narrower) is banned by its sender hash, a wider range as a network.",
-)
-@click.option(
-    "--days", type=click.IntRange(1, moderation.MAX_BAN_DAYS), default=7, show_default=True
-)
-@click.option("--forever", is_flag=True, help="Until lifted with `unban`.")
-@click.option("--note", default="", help="Why, for the other admins.")
-@click.option("--spam", "mark_spam", is_flag=True, help="Also mark all their comments as spam.")
-@_friendly
-def ban(
-    sender: str | None, address: str | None, days: int, forever: bool, note: str, mark_spam: bool
-) -> None:
-    """Refuse posts from SENDER (a hash from the admin list) for a while."""
-    if (sender is None) == (address is None):
-        raise click.UsageError("Give either SENDER or --address.")
-    network = None
-    if address is not None:
-        sender, network = _ban_target(address)
-    assert sender is not None  # noqa: S101 (narrowing for the type checker)
-    entry, spammed = moderation.ban(
-        sender, None if forever else days, ACTOR, note=note, mark_spam=mark_spam, network=network
-    )
-    until = entry.expires_at.strftime("%Y-%m-%d %H:%M UTC") if entry.expires_at else "lifted"
-    if network:
-        click.echo(f"Banned network {network} until {until}.")
-    else:
-        click.echo(f"Banned {entry.sender_hash} until {until}.")
-    if mark_spam:
-        click.echo(f"Marked {_plural(spammed, 'comment')} as spam.")
-
-
-def _ban_target(address: str) -> privacy.BanTarget:
-    try:
-        return privacy.ban_target(address)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None  # exit status 1
-
-
-@click.command("unban")
-@with_appcontext
-@click.argument("sender")
-@_friendly
-def unban(sender: str) -> None:
-    """Lift the ban on SENDER (a hash, or the address or range that was banned)."""
-    shown = sender.strip()
-    if any(mark in sender for mark in ".:/"):  # never in a hash
-        sender = _ban_target(sender).sender_hash
-    lifted = moderation.unban(sender, ACTOR)
-    click.echo(f"Lifted the ban on {shown}." if lifted else f"{shown} was not banned.")
-
-
-# --- rules ---------------------------------------------------------------------
-
-rules_cli = AppGroup("rules", help="Moderation switches and blocked phrases.")
-_ON_OFF = click.Choice(["on", "off"])
-
-
-@rules_cli.command("show")
-@_friendly
-def show_rules() -> None:
-    """Print the switches, blocked phrases, bans and closed articles."""
-    current = moderation.settings()
-    source = " (COMMENTS_MODERATION)" if current.pre_moderation is None else ""
-    click.echo(f"pre-moderation: {'on' if current.holds_everything else 'off'}{source}")
-    click.echo(f"hold first comment: {'on' if current.hold_first_comment else 'off'}")
-    for rule in moderation.blocked_phrases():
-        click.echo(f"blocked ({rule.action}): {rule.phrase}")
-    for entry in moderation.bans():
-        until = entry.expires_at.isoformat() if entry.expires_at else "lifted"
-        state = "" if entry.active() else " (expired)"
-        click.echo(f"banned: {entry.network or entry.sender_hash} until {until}{state}")
-    for article_id in moderation.closed_articles():
-        click.echo(f"closed: {article_id}")
-
-
-@rules_cli.command("pre-moderation")
-@click.argument("value", type=click.Choice(["on", "off", "default"]))
-@_friendly
-def pre_moderation(value: str) -> None:
-    """Hold every new comment (on), publish at once (off), or follow COMMENTS_MODERATION."""
-    moderation.set_pre_moderation({"on": True, "off": False, "default": None}[value], ACTOR)
-    click.echo(f"Pre-moderation: {value}.")
-
-
-@rules_cli.command("hold-first")
-@click.argument("value", type=_ON_OFF)
-@_friendly
-def hold_first(value: str) -> None:
-    """Hold a sender's first comment for review (on) or not (off)."""
-    moderation.set_hold_first_comment(value == "on", ACTOR)
-    click.echo(f"Hold a sender's first comment: {value}.")
-
-
-@rules_cli.command("block")
-@click.argument("phrase")
-@click.option("--reject", is_flag=True, help="Refuse the comment instead of holding it.")
-@_friendly
-def block(phrase: str, reject: bool) -> None:
-    """Hold (or with --reject, refuse) comments containing PHRASE."""
-    rule = moderation.block_phrase(phrase, "reject" if reject else "hold", ACTOR)
-    click.echo(f"Blocked ({rule.action}): {rule.phrase}")
-
-
-@rules_cli.command("unblock")
-@click.argument("phrase")
-@_friendly
-def unblock(phrase: str) -> None:
-    """Stop blocking PHRASE."""
-    removed = moderation.unblock_phrase(phrase, ACTOR)
-    click.echo(f"Unblocked: {phrase}" if removed else f"{phrase!r} was not blocked.")
-
-
-# --- audit ---------------------------------------------------------------------
-
-
-@click.command("audit")
-@with_appcontext
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@_friendly
-def audit(limit: int) -> None:
-    """Print the latest audit log entries, newest first."""
-    entries = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    ).all()
-    for e in entries:
-        when = e.created_at.strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{when}  {e.actor:<12} {e.action:<16} {e.count:>7}  {e.detail}")
-
-
-def init_app(app: Flask) -> None:
-    for command in (
-        create_admin,
-        delete_admin,
-        comments_cli,
-        spam_cli,
-        article_cli,
-        ban,
-        unban,
-        rules_cli,
-        audit,
-    ):
-        app.cli.add_command(command)

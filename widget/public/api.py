@@ -17,9 +17,9 @@ from ..errors import abort_json, json_response
 from ..extensions import client_address, db, limiter
 from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
-from ..moderation.tokens import Cursor
 from ..privacy import sender_hash
 from . import listing, openapi
+from .cursor import Cursor
 from .forms import CommentForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -94,7 +94,7 @@ def list_comments(article_id: str) -> Response:
             _invalid("cursor", "'cursor' must be a next_cursor from this listing and sort.")
 
     key = listing.page_key(article_id, sort, int(raw_limit), cursor)
-    # The ETag, 304 and body (cached page + form) are built in widget/listing.py.
+    # The ETag, 304 and body (cached page + form) are built in listing.py.
     return listing.respond(key, LIST_CACHE_CONTROL)
 
 
@@ -187,7 +187,7 @@ def _read_json_object() -> dict[str, Any]:
 
 
 def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
-    errors = CommentForm.oversized(data)  # before any text work: see widget/text.py
+    errors = CommentForm.oversized(data)  # before any text work: see moderation/text.py
     for name in _TEXT_FIELDS:
         if data.get(name) is not None and not isinstance(data[name], str):
             errors[name] = ["Must be text."]
@@ -337,7 +337,7 @@ def _is_published_comment(comment_id: int, article_id: str) -> bool:
 @bp.get("/openapi.json")
 @public_read
 def openapi_document() -> Response:
-    """The machine-readable contract of this API (widget/openapi.py)."""
+    """The machine-readable contract of this API (openapi.py)."""
     config = current_app.config
     document = openapi.document_json(config["MIN_LENGTH"], config["MAX_LENGTH"])
     response = Response(document, mimetype="application/json")

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from .. import cache
 from ..extensions import db
 from ..models import Article, Comment, Status
-from ..moderation.tokens import Cursor, issue_form_token
+from ..moderation.tokens import issue_form_token
+from .cursor import Cursor
 
 SORTS = ("newest", "oldest")
 # Form tokens in a listing are renewed this often; the ETag carries the

@@ -1,0 +1,271 @@
+"""The reusable parts of the OpenAPI document (``openapi.py`` builds the
+rest): the schemas, parameters, headers and responses under ``components``,
+and the helpers that refer to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..articles import ARTICLE_ID
+
+JSON = "application/json"
+ARTICLE_ID_PATTERN = f"^{ARTICLE_ID.pattern}$"
+MAX_COUNT_IDS = 100
+MAX_PARENT_ID = 2**31 - 1
+
+# Error codes by status, as the API and errors.py emit them.
+ERROR_CODES: dict[int, list[str]] = {
+    400: ["invalid_json", "invalid_article_id", "invalid_parameter", "bad_request"],
+    403: ["origin_not_allowed", "comments_closed", "sender_banned"],
+    404: ["not_found"],
+    405: ["method_not_allowed"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    422: ["validation_failed"],
+    429: ["rate_limited"],
+    500: ["internal_error"],
+    503: ["database_unavailable"],
+}
+
+
+def ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def error(status: int, description: str, **required: dict[str, Any]) -> dict[str, Any]:
+    """An error response whose `error` is one of the codes this status uses."""
+    schema: dict[str, Any] = {
+        "allOf": [
+            ref("schemas", "Error"),
+            {
+                "properties": {"error": {"enum": ERROR_CODES[status]}, **required},
+                "required": ["error", "message", *required],
+            },
+        ]
+    }
+    return {
+        "description": description,
+        "headers": {"X-Content-Type-Options": ref("headers", "NoSniff")},
+        "content": {JSON: {"schema": schema}},
+    }
+
+
+def ok(description: str, schema: dict[str, Any], **headers: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"X-Content-Type-Options": ref("headers", "NoSniff"), **headers},
+        "content": {JSON: {"schema": schema}},
+    }
+
+
+def text(minimum: int, maximum: int, description: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": minimum,
+        "maxLength": maximum,
+        "description": description,
+    }
+
+
+def comment_properties(min_length: int, max_length: int) -> dict[str, Any]:
+    """A listed comment's fields, with this instance's length limits."""
+    return {
+        "id": {"type": "integer", "minimum": 1},
+        "parent_id": {"type": ["integer", "null"], "minimum": 1},
+        "author": {"type": "string", "minLength": 1, "maxLength": 80},
+        "body": {"type": "string", "minLength": min_length, "maxLength": max_length},
+        "created_at": {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+            "description": "UTC, to the second.",
+        },
+    }
+
+
+def components(min_length: int, max_length: int) -> dict[str, Any]:
+    properties = comment_properties(min_length, max_length)
+    fields = list(properties)
+    return {
+        "schemas": {
+            "ArticleId": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 128,
+                "pattern": ARTICLE_ID_PATTERN,
+                "description": (
+                    "1 to 128 letters, digits and `-_.:~`, starting with a letter or digit."
+                ),
+                "examples": ["nk-missile-2025"],
+            },
+            "Comment": {
+                "type": "object",
+                "description": "A published comment. Nothing private: no email, no sender.",
+                "required": fields,
+                "properties": properties,
+                "additionalProperties": False,
+            },
+            "PendingComment": {
+                "type": "object",
+                "description": "A comment held for moderation, as the sender wrote it.",
+                "required": [*fields, "status"],
+                "properties": {**properties, "status": {"const": "pending"}},
+                "additionalProperties": False,
+            },
+            "Listing": {
+                "type": "object",
+                "required": ["article_id", "total", "comments", "next_cursor", "form"],
+                "properties": {
+                    "article_id": ref("schemas", "ArticleId"),
+                    "total": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Published comments on the article, all pages.",
+                    },
+                    "comments": {
+                        "type": "array",
+                        "maxItems": 100,
+                        "items": ref("schemas", "Comment"),
+                    },
+                    "next_cursor": {
+                        "type": ["string", "null"],
+                        "description": "Pass as `cursor` for the next page; null on the last.",
+                    },
+                    "form": {
+                        "type": "object",
+                        "required": ["min_length", "max_length", "token"],
+                        "properties": {
+                            "min_length": {"type": "integer", "minimum": 1},
+                            "max_length": {"type": "integer", "minimum": 1},
+                            "token": {
+                                "type": "string",
+                                "minLength": 1,
+                                "description": (
+                                    "Signed and time-stamped, different in every answer; "
+                                    "send back as `token`. It admits one post."
+                                ),
+                            },
+                        },
+                    },
+                },
+            },
+            "NewComment": {
+                "type": "object",
+                "description": (
+                    "Fields not listed here are ignored. `null` is the same as leaving "
+                    "an optional field out."
+                ),
+                "required": ["author", "body"],
+                "properties": {
+                    "author": text(1, 80, "The name shown with the comment."),
+                    "body": text(
+                        min_length,
+                        max_length,
+                        "The comment, plain text. Control characters other than tab "
+                        "and line breaks are refused.",
+                    ),
+                    "email": {
+                        "type": ["string", "null"],
+                        "format": "email",
+                        "maxLength": 254,
+                        "description": "Optional; never shown to anyone but admins.",
+                    },
+                    "parent_id": {
+                        "type": ["integer", "null"],
+                        "minimum": 1,
+                        "maximum": MAX_PARENT_ID,
+                        "description": "Replying to this published comment on the article.",
+                    },
+                    "token": {
+                        "type": ["string", "null"],
+                        "description": "`form.token` from the listing.",
+                    },
+                },
+            },
+            "Counts": {
+                "type": "object",
+                "required": ["counts"],
+                "properties": {
+                    "counts": {
+                        "type": "object",
+                        "propertyNames": ref("schemas", "ArticleId"),
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                    }
+                },
+            },
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {
+                    "error": {"type": "string", "pattern": "^[a-z][a-z_]*$"},
+                    "message": {"type": "string", "minLength": 1},
+                    "fields": {
+                        "type": "object",
+                        "description": "Per field, what is wrong (422 only).",
+                        "additionalProperties": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "string"},
+                        },
+                    },
+                    "parameter": {
+                        "type": "string",
+                        "description": "The query parameter at fault (400 only).",
+                    },
+                    "retry_after": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "Seconds to wait (429 only).",
+                    },
+                },
+            },
+        },
+        "parameters": {
+            "ArticleId": {
+                "name": "article_id",
+                "in": "path",
+                "required": True,
+                "schema": ref("schemas", "ArticleId"),
+            }
+        },
+        "headers": {
+            "NoSniff": {"required": True, "schema": {"const": "nosniff"}},
+            "ETag": {
+                "required": True,
+                "description": "Weak; send back in `If-None-Match`.",
+                "schema": {"type": "string", "pattern": '^W/".+"$'},
+            },
+            "CacheControl": {
+                "required": True,
+                "description": "Browsers revalidate; a CDN may keep a page a few seconds.",
+                "schema": {"type": "string"},
+            },
+            "RetryAfter": {
+                "required": True,
+                "description": "Seconds to wait.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        },
+        "responses": {
+            "NotFound": error(404, "Nothing at this address."),
+            "MethodNotAllowed": {
+                **error(405, "The address does not accept this method."),
+                "headers": {
+                    "X-Content-Type-Options": ref("headers", "NoSniff"),
+                    "Allow": {"required": True, "schema": {"type": "string"}},
+                },
+            },
+            "RateLimited": {
+                **error(
+                    429,
+                    "Over a posting or reading limit.",
+                    retry_after={"type": "integer", "minimum": 1},
+                ),
+                "headers": {
+                    "X-Content-Type-Options": ref("headers", "NoSniff"),
+                    "Retry-After": ref("headers", "RetryAfter"),
+                },
+            },
+            "InternalError": error(500, "An unexpected failure; details are only logged."),
+        },
+    }
