@@ -94,7 +94,7 @@ def _pg_admin() -> Engine:
             databases = connection.scalars(
                 text("SELECT datname FROM pg_database WHERE datname LIKE 'ct\\_%'")
             ).all()
-            for name in databases:  # tests/test_health.py makes databases of its own
+            for name in databases:  # tests/ops/test_health.py makes databases of its own
                 if _stale(name):
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return _admin
@@ -244,7 +244,7 @@ def make_app(tmp_path: Any, **overrides: Any) -> Flask:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/comments.db",
         "MIN_FILL_SECONDS": 0,
-        # Tests post the same text many times; tests/test_defences.py turns
+        # Tests post the same text many times; tests/moderation/test_defences.py turns
         # the duplicate defence back on.
         "DUPLICATE_WINDOW": 0,
         "RATELIMIT_ENABLED": False,

@@ -4,7 +4,7 @@ The box (static/js/widget.js) trims with the same characters and counts code
 points the same way, so its counter and the server never disagree.
 
 Every function here runs in time linear in its input: reader text reaches them
-before anything else looks at it (tests/test_text.py holds them to it).
+before anything else looks at it (tests/moderation/test_text.py holds them to it).
 """
 
 from __future__ import annotations

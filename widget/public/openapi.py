@@ -2,7 +2,7 @@
 
 CONTRACT.md is the source of truth; this restates it for machines. The
 comment length limits come from the running app's settings, so the document
-describes the instance that serves it. tests/test_openapi.py holds the
+describes the instance that serves it. tests/public/test_openapi.py holds the
 running service to it with schemathesis.
 """
 
