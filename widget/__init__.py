@@ -53,7 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .admin import commands as admin_commands
     from .moderation import commands as moderation_commands
     from .ops import health
-    from .public import api, demo
+
+    # edits and reactions add their routes to api.bp: imported before it is registered.
+    from .public import api, demo, edits, reactions  # noqa: F401
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

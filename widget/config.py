@@ -44,6 +44,13 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+def _like_label(value: str) -> str:
+    label = value.strip()
+    if not 1 <= len(label) <= 24 or not label.isprintable():
+        raise ConfigError("COMMENTS_LIKE_LABEL must be 1 to 24 printable characters")
+    return label
+
+
 # scheme://host[:port] and nothing else: what a browser sends as Origin.
 _ORIGIN = re.compile(r"https?://[^/\s*?#@]+")
 
@@ -217,6 +224,16 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             get("COMMENTS_DUPLICATE_WINDOW", "86400"), "COMMENTS_DUPLICATE_WINDOW"
         ),
         TOKEN_MAX_AGE=6 * 3600,
+        # Conversations (contract 1.1): author edits, reader reports, likes.
+        EDIT_WINDOW=_int(get("COMMENTS_EDIT_WINDOW", "900"), "COMMENTS_EDIT_WINDOW"),
+        REPORTS_TO_HOLD=_int(
+            get("COMMENTS_REPORTS_TO_HOLD", "3"), "COMMENTS_REPORTS_TO_HOLD", 1
+        ),
+        LIKE_LABEL=_like_label(get("COMMENTS_LIKE_LABEL", "Like")),
+        # Likes and reports: their own limits per client, apart from posting.
+        REACTION_LIMITS=_limits(
+            get("COMMENTS_REACTION_LIMITS", "30/minute;300/hour"), "COMMENTS_REACTION_LIMITS"
+        ),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,

@@ -18,8 +18,10 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     or_,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +63,12 @@ def _body_hash_of_row(context) -> str | None:  # type: ignore[no-untyped-def]
     return None if body is None else body_hash(body)
 
 
+def _listed_on_insert(context) -> bool:  # type: ignore[no-untyped-def]
+    """A new comment has no replies: listed when top-level and published."""
+    row = context.get_current_parameters()
+    return row.get("root_id") is None and row.get("status", Status.PUBLISHED) == Status.PUBLISHED
+
+
 # The largest id a comment can have (a 32-bit INTEGER column): ids and
 # cursors from outside are checked against it before they reach a query.
 MAX_ID = 2**31 - 1
@@ -100,23 +108,78 @@ class Comment(db.Model):
     token_digest: Mapped[str | None] = mapped_column(String(32), default=None)
     token_use: Mapped[int | None] = mapped_column(SmallInteger, default=None)
 
+    # --- threads (widget/threads.py keeps these exact, in the changing transaction)
+    # The top-level comment of this reply's thread; None for a top-level comment.
+    root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), default=None
+    )
+    # On a top-level comment: its thread's published replies.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A top-level comment the listing shows: published, or a placeholder for
+    # one that is not but still has published replies.
+    listed: Mapped[bool] = mapped_column(
+        Boolean, default=_listed_on_insert, server_default=sa_false()
+    )
+    # Readers' likes (rows in ``likes``), kept here so listings never count.
+    likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # --- author edits
+    # sha256 of the edit token handed out once in the 201/202; None: no token.
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    edit_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+    # --- reports
+    # When an admin last kept or approved it after reports: later reports
+    # queue it again but do not hold it.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # What the admin wrote when removing it (the author's statement of reasons).
+    decision: Mapped[str | None] = mapped_column(String(1000), default=None)
+
     __table_args__ = (
         # Listing one article newest- or oldest-first, and counting it: the
         # (article_id, status) prefix narrows, id orders.
         Index("ix_comments_article_status_id", "article_id", "status", "id"),
         Index("ix_comments_sender_hash", "sender_hash"),
         Index("ix_comments_status_id", "status", "id"),
+        # The listing's top-level comments, newest/oldest and by likes.
+        Index("ix_comments_article_listed_id", "article_id", "listed", "id"),
+        Index("ix_comments_article_listed_likes_id", "article_id", "listed", "likes", "id"),
+        # A thread's replies in order: the previews and the replies endpoint.
+        Index("ix_comments_root_status_id", "root_id", "status", "id"),
     )
 
     def to_public(self) -> dict[str, object]:
-        """The shape the API lists: nothing private (no email, no sender)."""
+        """The shape the API lists: nothing private (no email, no sender).
+
+        The listing adds ``reply_count`` and ``replies`` to a top-level
+        comment and ``reply_to`` to a reply (widget/public/threads.py).
+        """
         return {
             "id": self.id,
             "parent_id": self.parent_id,
             "author": self.author,
             "body": self.body,
-            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_at": iso_utc(self.created_at),
+            "edited_at": iso_utc(self.edited_at) if self.edited_at else None,
+            "likes": self.likes or 0,
+            "verified": False,
         }
+
+    def to_placeholder(self) -> dict[str, object]:
+        """A top-level comment no longer shown whose replies still are."""
+        return {
+            **self.to_public(),
+            "author": None,
+            "body": None,
+            "edited_at": None,
+            "deleted": True,
+        }
+
+
+def iso_utc(moment: datetime) -> str:
+    """The API's time format: UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Article(db.Model):
@@ -228,3 +291,52 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(500), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Like(db.Model):
+    """One reader's like of one comment (``voter``: the box's random id)."""
+
+    __tablename__ = "likes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    # privacy.sender_hash of the client: the per-address cap counts these.
+    client_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "voter", name="uq_likes_comment_voter"),
+        Index("ix_likes_comment_client", "comment_id", "client_hash"),
+    )
+
+
+class ReportReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    ILLEGAL = "illegal"
+
+
+class Report(db.Model):
+    """A reader's report of a comment; one per voter per comment counts."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text, default="")
+    # Only for ``illegal``: where the receipt goes. Shown to admins only.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an admin keeps or removes the comment: the report is dealt with.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "voter", name="uq_reports_comment_voter"),
+        # The Reported queue: open reports, newest first.
+        Index("ix_reports_resolved_comment", "resolved_at", "comment_id"),
+    )

@@ -32,7 +32,20 @@ def test_listed_comment_has_the_contract_shape_and_no_private_fields(client: Fla
 
     (comment,) = client.get(comments_url("a1")).get_json()["comments"]
 
-    assert set(comment) == {"id", "parent_id", "author", "body", "created_at"}
+    assert set(comment) == {
+        "id",
+        "parent_id",
+        "author",
+        "body",
+        "created_at",
+        "edited_at",
+        "likes",
+        "verified",
+        "reply_count",
+        "replies",
+    }
+    assert (comment["edited_at"], comment["likes"], comment["verified"]) == (None, 0, False)
+    assert (comment["reply_count"], comment["replies"]) == (0, [])
     assert comment["author"] == "Priya S"
     assert comment["body"] == LONG_BODY.strip()
     assert comment["parent_id"] is None

@@ -29,6 +29,9 @@ def test_a_valid_comment_is_published_201_and_listed(app: Flask, client: FlaskCl
     assert comment["author"] == "Priya S"
     assert comment["body"] == LONG_BODY.strip()
     assert "status" not in comment
+    # The answer is the comment as listed, plus the edit token only it shows.
+    grant = {key: comment.pop(key) for key in ("edit_token", "editable_until")}
+    assert len(grant["edit_token"]) >= 32 and grant["editable_until"].endswith("Z")
     assert client.get(comments_url("a1")).get_json()["comments"] == [comment]
 
 

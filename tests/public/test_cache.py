@@ -137,7 +137,7 @@ def test_a_lost_subscription_never_leaves_a_stale_version(pair, pg_schema: str) 
         client.close()
     engine = create_engine(PG_URL, poolclass=NullPool, **_search_path(pg_schema))
     with engine.begin() as connection:
-        connection.execute(text("UPDATE comments SET status = 'deleted'"))
+        connection.execute(text("UPDATE comments SET status = 'deleted', listed = false"))
         connection.execute(text("UPDATE articles SET published_count = 0, version = version + 1"))
     engine.dispose()
 

@@ -18,7 +18,7 @@ registers their routes on ``bp``.
 """
 
 # The views register their routes on ``bp`` when imported.
-from . import auth, comments, dashboard, rules  # noqa: F401
+from . import auth, comments, dashboard, reports, rules  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -15,6 +17,32 @@ from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, plural
 from .forms import BulkForm, ConfirmForm, FilterForm
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
+EXCERPT = 80  # characters of the answered comment shown with a reply
+
+
+@dataclass(frozen=True)
+class Parent:
+    """What a reply answers, for the admin lists: its author and first words."""
+
+    id: int
+    author: str
+    excerpt: str
+
+
+def excerpt(body: str) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
+
+
+def parents_of(rows: Sequence[Comment]) -> dict[int, Parent]:
+    """The comments these rows answer, by id (one query for a whole page)."""
+    ids = sorted({row.parent_id for row in rows if row.parent_id is not None})
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(Comment.id, Comment.author, Comment.body).where(Comment.id.in_(ids))
+    ).all()
+    return {i: Parent(i, author, excerpt(body)) for i, author, body in found}
 
 
 def _selection_from_args() -> tuple[FilterForm, Selection]:
@@ -52,6 +80,7 @@ def comments() -> str:
         filters=selection.filters(),
         is_filtered=not selection.is_everything,
         rows=rows,
+        parents=parents_of(rows),
         total=total,
         page=page,
         pages=pages,

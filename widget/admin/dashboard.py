@@ -1,4 +1,5 @@
-"""The dashboard: counts by status, the 30-day chart, the pending queue."""
+"""The dashboard: counts by status and of reported comments, the 30-day chart,
+the pending queue."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Comment, Status
-from ..moderation import rules
+from ..moderation import reports, rules
 from . import chart
 from .blueprint import bp, counts_by_status
 
@@ -51,6 +52,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         counts=counts_by_status(),
+        reported=reports.queued_count(),
         pending=pending,
         chart=_daily_chart(),
         settings=rules.settings(),

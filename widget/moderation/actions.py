@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 
-from .. import articles
+from .. import articles, threads
 from ..extensions import db
-from ..models import Article, AuditEntry, Comment, Status
+from ..models import Article, AuditEntry, Comment, Report, Status, utcnow
 from . import ModerationError
 from .selection import Selection, clean_article_id
 
@@ -42,32 +42,36 @@ def _set_status(selection: Selection, to: Status) -> int:
     """Move the selected comments to ``to``; returns how many changed.
 
     Comments entering or leaving the published status shift their article's
-    count. The deltas come from the UPDATE itself (RETURNING), not from an
-    earlier SELECT, so a comment posted while the action runs can never make
-    a count drift.
+    count, and their threads are recounted (``threads.refresh``). The deltas
+    come from the UPDATE itself (RETURNING), not from an earlier SELECT, so a
+    comment posted while the action runs can never make a count drift.
     """
     where = selection.conditions()
     options = {"synchronize_session": False}
     deltas: Counter[str] = Counter()
+    touched: set[int] = set()  # the threads whose counts or placeholders change
+    returning = (Comment.article_id, func.coalesce(Comment.root_id, Comment.id))
     if to == Status.PUBLISHED:
         rows = db.session.execute(
             update(Comment)
             .where(*where, Comment.status != Status.PUBLISHED)
             .values(status=Status.PUBLISHED)
-            .returning(Comment.article_id),
+            .returning(*returning),
             execution_options=options,
-        )
-        deltas.update(article_id for (article_id,) in rows)
+        ).all()
+        deltas.update(article_id for article_id, _ in rows)
+        touched.update(root for _, root in rows)
         changed = deltas.total()
     else:
         rows = db.session.execute(
             update(Comment)
             .where(*where, Comment.status == Status.PUBLISHED)
             .values(status=to)
-            .returning(Comment.article_id),
+            .returning(*returning),
             execution_options=options,
-        )
-        deltas.subtract(article_id for (article_id,) in rows)
+        ).all()
+        deltas.subtract(article_id for article_id, _ in rows)
+        touched.update(root for _, root in rows)
         others = db.session.execute(
             update(Comment)
             .where(*where, Comment.status.not_in([Status.PUBLISHED, to]))
@@ -77,6 +81,7 @@ def _set_status(selection: Selection, to: Status) -> int:
         changed = -deltas.total() + (others.rowcount or 0)
     if deltas:
         articles.adjust(dict(deltas))
+    threads.refresh(touched)
     return changed
 
 
@@ -84,22 +89,54 @@ def change_status(selection: Selection, action: str, actor: str) -> int:
     """Approve, mark as spam or delete (soft: status 'deleted') in one transaction."""
     if action not in ACTIONS:
         raise ModerationError("The action is approve, spam or delete.")
+    if action == "approve":
+        _review_reported(selection)  # first: the selection may be "status=pending"
     changed = _set_status(selection, ACTIONS[action])
     record(actor, action, selection.describe(), changed)
     db.session.commit()
     return changed
 
 
+def _review_reported(selection: Selection) -> None:
+    """Approving a comment readers reported is a review, as Keep is in the
+    Reported queue: its open reports are resolved, and later reports only
+    queue it again (moderation/reports.py)."""
+    chosen = select(Comment.id).where(*selection.conditions())
+    ids = db.session.scalars(
+        select(Report.comment_id)
+        .where(Report.resolved_at.is_(None), Report.comment_id.in_(chosen))
+        .distinct()
+    ).all()
+    if not ids:
+        return
+    now = utcnow()
+    quiet = {"synchronize_session": False}
+    db.session.execute(
+        update(Comment).where(Comment.id.in_(ids)).values(reviewed_at=now),
+        execution_options=quiet,
+    )
+    db.session.execute(
+        update(Report)
+        .where(Report.comment_id.in_(ids), Report.resolved_at.is_(None))
+        .values(resolved_at=now),
+        execution_options=quiet,
+    )
+
+
 def empty_spam(actor: str) -> int:
     """Remove every spam comment for good; returns how many were removed."""
     spam = select(Comment.id).where(Comment.status == Status.SPAM)
-    # Published replies to spam lose their parent (ON DELETE SET NULL), which
-    # changes what their articles list.
-    touched = db.session.scalars(
-        select(Comment.article_id)
-        .where(Comment.parent_id.in_(spam), Comment.status == Status.PUBLISHED)
-        .distinct()
+    # Replies in a spam comment's thread lose their parent or root (ON DELETE
+    # SET NULL): their threads are found again afterwards, which changes what
+    # their articles list.
+    orphaned = db.session.execute(
+        select(Comment.id, Comment.article_id, Comment.status).where(
+            Comment.status != Status.SPAM,
+            or_(Comment.parent_id.in_(spam), Comment.root_id.in_(spam)),
+        )
     ).all()
+    # Only a published reply changes what its article lists.
+    touched = sorted({row.article_id for row in orphaned if row.status == Status.PUBLISHED})
     removed = (
         db.session.execute(
             delete(Comment).where(Comment.status == Status.SPAM),
@@ -107,6 +144,7 @@ def empty_spam(actor: str) -> int:
         ).rowcount
         or 0
     )
+    threads.rebuild(row.id for row in orphaned)
     if touched:
         articles.adjust(dict.fromkeys(touched, 0))
     record(actor, "empty_spam", "every spam comment", removed)

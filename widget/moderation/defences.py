@@ -70,6 +70,7 @@ REASONS: dict[str, str] = {
     "too_many_links": f"More than {MAX_LINKS} links",
     "pre_moderation": "Pre-moderation is on: every comment waits",
     "first_comment": "First comment from this sender",
+    "reported": "Reported by readers",
 }
 
 

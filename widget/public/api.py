@@ -10,15 +10,15 @@ from flask_cors import cross_origin
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import PathConverter
+from werkzeug.routing import IntegerConverter, PathConverter
 
-from .. import articles
+from .. import articles, threads
 from ..errors import abort_json, json_response
 from ..extensions import client_address, db, limiter
 from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
 from ..privacy import sender_hash
-from . import listing, openapi
+from . import edit_tokens, listing, openapi
 from .cursor import Cursor
 from .forms import CommentForm
 
@@ -34,8 +34,20 @@ class AnyArticleIdConverter(PathConverter):
     part_isolating = False  # may span "/"; Werkzeug guesses from the regex otherwise
 
 
-# Registered before the routes below are bound, which need it.
-bp.record_once(lambda state: state.app.url_map.converters.update(any_id=AnyArticleIdConverter))
+class AsciiIntegerConverter(IntegerConverter):
+    """Werkzeug's ``int`` with ASCII digits only: its ``\\d`` admits every
+    script's digits, so "/comments/" and a full-width one would alias comment 1."""
+
+    regex = r"[0-9]+"
+
+
+# Registered before the routes below are bound, which need them. The ``int``
+# converter is replaced app-wide: no route should take another script's digits.
+bp.record_once(
+    lambda state: state.app.url_map.converters.update(
+        any_id=AnyArticleIdConverter, int=AsciiIntegerConverter
+    )
+)
 
 # What a CDN may do with a listing: keep it a few seconds. Browsers revalidate
 # every time (a cheap 304), so a reader who reloads sees every new comment: no
@@ -56,6 +68,10 @@ def _read_limits() -> str:
 
 def _post_limits() -> str:
     return current_app.config["POST_LIMITS"]
+
+
+# Posts, edits and deletes draw on one per-client budget (an edit is a post).
+posting_limit = limiter.shared_limit(_post_limits, scope="posting")
 
 
 # --- listing -----------------------------------------------------------------
@@ -79,7 +95,27 @@ def list_comments(article_id: str) -> Response:
     articles.require_valid_id(article_id)
     sort = _query_param("sort", "newest")
     if sort not in listing.SORTS:
-        _invalid("sort", "'sort' is 'newest' or 'oldest'.")
+        _invalid("sort", "'sort' is 'newest', 'oldest' or 'top'.")
+    limit, cursor = _page_params(sort)
+    key = listing.page_key(article_id, sort, limit, cursor)
+    # The ETag, 304 and body (cached page + form) are built in listing.py.
+    return listing.respond(key, LIST_CACHE_CONTROL)
+
+
+@bp.get("/articles/<any_id:article_id>/comments/<int:comment_id>/replies")
+@limiter.limit(_read_limits)
+@public_read
+def list_replies(article_id: str, comment_id: int) -> Response:
+    articles.require_valid_id(article_id)
+    if comment_id > MAX_ID:
+        abort_json(404, "not_found", "No such comment on this article.")
+    limit, cursor = _page_params(listing.REPLIES)
+    key = listing.page_key(article_id, listing.REPLIES, limit, cursor, thread_id=comment_id)
+    return listing.respond(key, LIST_CACHE_CONTROL)
+
+
+def _page_params(sort: str) -> tuple[int, Cursor | None]:
+    """``limit`` and ``cursor`` of a listing or replies page, checked."""
     raw_limit = _query_param("limit", "20")
     # Length first: int() refuses strings of over 4,300 digits with a ValueError.
     digits = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 10
@@ -92,10 +128,7 @@ def list_comments(article_id: str) -> Response:
             cursor = Cursor.decode(raw_cursor, sort)
         except ValueError:
             _invalid("cursor", "'cursor' must be a next_cursor from this listing and sort.")
-
-    key = listing.page_key(article_id, sort, int(raw_limit), cursor)
-    # The ETag, 304 and body (cached page + form) are built in listing.py.
-    return listing.respond(key, LIST_CACHE_CONTROL)
+    return int(raw_limit), cursor
 
 
 @bp.get("/counts")
@@ -200,7 +233,7 @@ def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 @bp.post("/articles/<any_id:article_id>/comments")
-@limiter.limit(_post_limits)
+@posting_limit
 def post_comment(article_id: str) -> Response:
     articles.require_valid_id(article_id)
     origin = request.headers.get("Origin")
@@ -217,7 +250,8 @@ def post_comment(article_id: str) -> Response:
     if not form.validate():
         errors = {**form.errors, **errors}
     parent_id = form.parent_id.data if "parent_id" not in errors else None
-    if parent_id is not None and not _is_published_comment(parent_id, article_id):
+    parent = _published_comment(parent_id, article_id) if parent_id is not None else None
+    if parent_id is not None and parent is None:
         errors["parent_id"] = ["The comment you are replying to is not on this article."]
     if errors:
         abort_json(
@@ -247,14 +281,18 @@ def post_comment(article_id: str) -> Response:
     # A token that vouches (in time or not) is used up by this post; a missing,
     # forged, expired or reused one has nothing to use up.
     vouched = not (verdict.reason or "").startswith("token_")
-    stored = _store_using_token(draft, verdict, found.article_exists, vouched)
+    stored = _store_using_token(draft, verdict, found.article_exists, vouched, parent)
     if stored["status"] == Status.PUBLISHED:
         return json_response(stored["comment"], 201)
     return json_response({**stored["comment"], "status": "pending"}, 202)
 
 
 def _store_using_token(
-    draft: defences.Draft, verdict: defences.Verdict, article_exists: bool, vouched: bool
+    draft: defences.Draft,
+    verdict: defences.Verdict,
+    article_exists: bool,
+    vouched: bool,
+    parent: Comment | None,
 ) -> dict[str, Any]:
     """Store the post, taking the next use of its token.
 
@@ -272,7 +310,7 @@ def _store_using_token(
             else:
                 slot = len(senders) + 1
         try:
-            comment = _store(draft, verdict, article_exists, slot)
+            comment = _store(draft, verdict, article_exists, slot, parent)
         except IntegrityError:
             db.session.rollback()
             if slot is None:
@@ -285,12 +323,19 @@ def _store_using_token(
 
 
 def _store(
-    draft: defences.Draft, verdict: defences.Verdict, article_exists: bool, token_use: int | None
+    draft: defences.Draft,
+    verdict: defences.Verdict,
+    article_exists: bool,
+    token_use: int | None,
+    parent: Comment | None,
 ) -> dict[str, object]:
-    """Insert the comment, with its article's row and count; its public shape.
+    """Insert the comment, with its article's row and count, and its thread's
+    counts; its public shape, with the edit token that only this answer shows.
 
     ``token_use`` is the slot of the token this post takes (None: it takes none).
     """
+    root_id = threads.root_of(parent) if parent is not None else None
+    edit_token = edit_tokens.new_token() if current_app.config["EDIT_WINDOW"] else None
     comment = Comment(
         article_id=draft.article_id,
         parent_id=draft.parent_id,
@@ -302,6 +347,8 @@ def _store(
         sender_hash=draft.sender_hash,
         token_digest=draft.token_digest if token_use else None,
         token_use=token_use,
+        root_id=root_id,
+        edit_token_hash=edit_tokens.token_hash(edit_token) if edit_token else None,
         # No NUL: PostgreSQL cannot store it (gunicorn refuses it; other servers may not).
         user_agent=request.headers.get("User-Agent", "").replace("\x00", "")[:512],
     )
@@ -310,24 +357,28 @@ def _store(
         articles.ensure(draft.article_id)
     if verdict.status == Status.PUBLISHED:
         articles.adjust({draft.article_id: +1})
+        if root_id is not None:
+            threads.refresh([root_id])
     # Flushed first, so the answer is built from what was inserted rather than
     # re-read after the commit expired it.
     db.session.flush()
     public = comment.to_public()
+    if parent is None:
+        public.update(reply_count=0, replies=[])
+    else:
+        public["reply_to"] = {"id": parent.id, "author": parent.author}
+    public.update(edit_tokens.grant(comment.created_at, edit_token))
     db.session.commit()
     return public
 
 
-def _is_published_comment(comment_id: int, article_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(Comment.id).where(
-                Comment.id == comment_id,
-                Comment.article_id == article_id,
-                Comment.status == Status.PUBLISHED,
-            )
+def _published_comment(comment_id: int, article_id: str) -> Comment | None:
+    return db.session.scalar(
+        select(Comment).where(
+            Comment.id == comment_id,
+            Comment.article_id == article_id,
+            Comment.status == Status.PUBLISHED,
         )
-        is not None
     )
 
 

@@ -8,16 +8,25 @@ from dataclasses import dataclass
 
 from ..models import MAX_ID
 
+# The first letter of each order, as written in its cursors.
+_PREFIXES = {"newest": "n", "oldest": "o", "top": "t", "replies": "r"}
+_MAX_LIKES = MAX_ID
+
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: after the comment with this id."""
+    """Where the next page starts: after the comment with this id (and, in
+    the ``top`` order, with this many likes)."""
 
     sort: str
     after_id: int
+    after_likes: int | None = None
 
     def encode(self) -> str:
-        raw = f"{self.sort[0]}:{self.after_id}".encode()
+        position = f"{self.after_id}"
+        if self.after_likes is not None:
+            position = f"{self.after_likes}.{self.after_id}"
+        raw = f"{_PREFIXES[self.sort]}:{position}".encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     @classmethod
@@ -29,13 +38,23 @@ class Cursor:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
         except (binascii.Error, UnicodeDecodeError):
             raise ValueError("bad cursor") from None
-        prefix, _, number = raw.partition(":")
-        # ASCII by now (decoded as such), so isdigit() admits 0-9 only.
-        if prefix != sort[0] or not number.isdigit():
+        prefix, _, position = raw.partition(":")
+        if prefix != _PREFIXES[sort]:
             raise ValueError("bad cursor")
-        after_id = int(number)
+        likes = None
+        if sort == "top":
+            likes_text, _, position = position.partition(".")
+            if not likes_text.isdigit():
+                raise ValueError("bad cursor")
+            likes = int(likes_text)  # at most 31 digits: the cursor's length bounds it
+            if likes > _MAX_LIKES:
+                raise ValueError("bad cursor")
+        # ASCII by now (decoded as such), so isdigit() admits 0-9 only.
+        if not position.isdigit():
+            raise ValueError("bad cursor")
+        after_id = int(position)
         # Ids are 32-bit: a larger one is no comment's, and PostgreSQL refuses
         # to compare an integer column with it (a 500, not a 400).
         if after_id < 1 or after_id > MAX_ID:
             raise ValueError("bad cursor")
-        return cls(sort, after_id)
+        return cls(sort, after_id, likes)

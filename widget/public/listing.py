@@ -1,7 +1,8 @@
-"""The read path: one article's published comments, a page at a time.
+"""The read path: one article's published comments, a page at a time, and
+one thread's replies.
 
-Pages are keyset-paginated on the comment id (no OFFSET), so page 1 of a
-100,000-comment article costs what page 1 of a 100-comment article costs.
+Pages are keyset-paginated (no OFFSET; thread_pages.py reads them), so page 1
+of a 100,000-comment article costs what page 1 of a 100-comment article costs.
 A serialised page is cached in-process under the article's version, which
 every change bumps; a stale page is simply never looked up again. The version
 itself comes from widget/cache.py, which avoids a database round trip where
@@ -22,12 +23,16 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import select
 
 from .. import cache
+from ..errors import abort_json
 from ..extensions import db
-from ..models import Article, Comment, Status
+from ..models import Article
 from ..moderation.tokens import issue_form_token
+from . import thread_pages
 from .cursor import Cursor
 
-SORTS = ("newest", "oldest")
+SORTS = ("newest", "oldest", "top")
+# The sort of a replies page (oldest first), in its page key and cursor.
+REPLIES = "replies"
 # Form tokens in a listing are renewed this often; the ETag carries the
 # period, so a revalidated (304) listing never hands out a stale token.
 TOKEN_PERIOD_SECONDS = 600
@@ -44,6 +49,9 @@ class PageKey(NamedTuple):
     sort: str
     limit: int
     after_id: int | None
+    after_likes: int | None = None
+    # A replies page: the top-level comment whose thread it pages.
+    thread_id: int | None = None
 
     def etag(self) -> str:
         period = int(time.time() // TOKEN_PERIOD_SECONDS)
@@ -52,7 +60,7 @@ class PageKey(NamedTuple):
 
 @functools.lru_cache(maxsize=8192)
 def _digest(key: PageKey) -> str:
-    raw = f"{key.article_id}\0{key.version}\0{key.sort}\0{key.limit}\0{key.after_id}"
+    raw = "\0".join(str(part) for part in key)
     return hashlib.blake2b(raw.encode(), digest_size=9).hexdigest()
 
 
@@ -99,9 +107,13 @@ def _pages() -> PageCache:
     return current_app.extensions["comments.pages"]
 
 
-def page_key(article_id: str, sort: str, limit: int, cursor: Cursor | None) -> PageKey:
+def page_key(
+    article_id: str, sort: str, limit: int, cursor: Cursor | None, thread_id: int | None = None
+) -> PageKey:
     version = cache.current_version(article_id)
-    return PageKey(article_id, version, sort, limit, cursor.after_id if cursor else None)
+    after_id = cursor.after_id if cursor else None
+    after_likes = cursor.after_likes if cursor else None
+    return PageKey(article_id, version, sort, limit, after_id, after_likes, thread_id)
 
 
 def form_json(article_id: str) -> str:
@@ -117,42 +129,52 @@ def form_json(article_id: str) -> str:
             "min_length": config["MIN_LENGTH"],
             "max_length": config["MAX_LENGTH"],
             "token": issue_form_token(article_id),
+            # For the box: the reaction button's word, and how long edits stay open.
+            "like_label": config["LIKE_LABEL"],
+            "edit_window": config["EDIT_WINDOW"],
         },
         separators=(",", ":"),
     )
 
 
 def render(key: PageKey) -> str:
-    """The page as JSON text, every member of the listing but ``form``."""
+    """The page as JSON text: every member of the listing but ``form``, or a
+    replies page."""
     cached = _pages().get(key)
     if cached is not None:
         return cached
-    newest = key.sort == "newest"
-    query = (
-        select(Comment)
-        .where(Comment.article_id == key.article_id, Comment.status == Status.PUBLISHED)
-        .order_by(Comment.id.desc() if newest else Comment.id.asc())
-        .limit(key.limit + 1)
-    )
-    if key.after_id is not None:
-        query = query.where(Comment.id < key.after_id if newest else Comment.id > key.after_id)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > key.limit
-    rows = rows[: key.limit]
-    next_cursor = Cursor(key.sort, rows[-1].id).encode() if more else None
-    total = db.session.scalar(select(Article.published_count).where(Article.id == key.article_id))
-    page = json.dumps(
-        {
+    after = Cursor(key.sort, key.after_id, key.after_likes) if key.after_id else None
+    if key.thread_id is not None:
+        content = _replies_content(key, after)
+    else:
+        comments, following = thread_pages.top_level_page(
+            key.article_id, key.sort, key.limit, after
+        )
+        total = db.session.scalar(
+            select(Article.published_count).where(Article.id == key.article_id)
+        )
+        content = {
             "article_id": key.article_id,
             "total": total or 0,
-            "comments": [row.to_public() for row in rows],
-            "next_cursor": next_cursor,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+            "comments": comments,
+            "next_cursor": following.encode() if following else None,
+        }
+    page = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     _pages().put(key, page)
     return page
+
+
+def _replies_content(key: PageKey, after: Cursor | None) -> dict[str, object]:
+    assert key.thread_id is not None  # noqa: S101 (narrowing for the type checker)
+    root = thread_pages.listed_root(key.article_id, key.thread_id)
+    if root is None:
+        abort_json(404, "not_found", "No such comment on this article.")
+    replies, following = thread_pages.replies_page(root, key.limit, after)
+    return {
+        "comment_id": root.id,
+        "replies": replies,
+        "next_cursor": following.encode() if following else None,
+    }
 
 
 def respond(key: PageKey, cache_control: str) -> Response:
@@ -173,5 +195,7 @@ def respond(key: PageKey, cache_control: str) -> Response:
     # in the header is the weak comparison, without parsing the whole list.
     if sent and (f'"{etag}"' in sent or sent.strip() == "*"):
         return Response(status=304, headers=headers)
-    body = render(key)[:-1] + ',"form":' + form_json(key.article_id) + "}"
+    body = render(key)
+    if key.thread_id is None:
+        body = body[:-1] + ',"form":' + form_json(key.article_id) + "}"
     return Response(body, headers=headers, content_type="application/json")

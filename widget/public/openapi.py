@@ -12,6 +12,7 @@ import functools
 import json
 from typing import Any
 
+from . import openapi_conversations
 from .openapi_components import JSON, MAX_COUNT_IDS, components, error, ok, ref
 
 
@@ -49,10 +50,13 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                 "get": {
                     "operationId": "listComments",
                     "tags": ["comments"],
-                    "summary": "One page of an article's published comments.",
+                    "summary": "One page of an article's top-level comments, with threads.",
                     "description": (
                         "Only published comments are listed; held, spam and deleted ones "
-                        "never are. An article nobody has commented on is an empty list "
+                        "never are, except as a placeholder keeping the place of a removed "
+                        "top-level comment that still has published replies. `top` sorts "
+                        "by likes, then newest. An article nobody has commented on is an "
+                        "empty list "
                         "with `total` 0, not a 404. Pages are keyset-paginated: follow "
                         "`next_cursor` with the same `sort`."
                     ),
@@ -73,7 +77,7 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                             "in": "query",
                             "schema": {
                                 "type": "string",
-                                "enum": ["newest", "oldest"],
+                                "enum": ["newest", "oldest", "top"],
                                 "default": "newest",
                             },
                         },
@@ -131,7 +135,7 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                         "content": {JSON: {"schema": ref("schemas", "NewComment")}},
                     },
                     "responses": {
-                        "201": ok("Published.", ref("schemas", "Comment")),
+                        "201": ok("Published.", ref("schemas", "PostedComment")),
                         "202": ok(
                             "Held for moderation; not listed until an admin approves it.",
                             ref("schemas", "PendingComment"),
@@ -159,6 +163,7 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                     },
                 },
             },
+            **openapi_conversations.paths(),
             "/api/v1/counts": {
                 "get": {
                     "operationId": "countComments",
@@ -226,8 +231,15 @@ def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
                 }
             },
         },
-        "components": components(min_length, max_length),
+        "components": _with_schemas(
+            components(min_length, max_length),
+            openapi_conversations.schemas(min_length, max_length),
+        ),
     }
+
+
+def _with_schemas(parts: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    return {**parts, "schemas": {**parts["schemas"], **more}}
 
 
 @functools.cache

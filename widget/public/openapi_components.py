@@ -12,11 +12,19 @@ JSON = "application/json"
 ARTICLE_ID_PATTERN = f"^{ARTICLE_ID.pattern}$"
 MAX_COUNT_IDS = 100
 MAX_PARENT_ID = 2**31 - 1
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 # Error codes by status, as the API and errors.py emit them.
 ERROR_CODES: dict[int, list[str]] = {
     400: ["invalid_json", "invalid_article_id", "invalid_parameter", "bad_request"],
-    403: ["origin_not_allowed", "comments_closed", "sender_banned"],
+    403: [
+        "origin_not_allowed",
+        "comments_closed",
+        "sender_banned",
+        "not_author",
+        "edit_window_closed",
+        "edit_limit_reached",
+    ],
     404: ["not_found"],
     405: ["method_not_allowed"],
     413: ["payload_too_large"],
@@ -77,10 +85,60 @@ def comment_properties(min_length: int, max_length: int) -> dict[str, Any]:
         "created_at": {
             "type": "string",
             "format": "date-time",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+            "pattern": TIME_PATTERN,
             "description": "UTC, to the second.",
         },
+        "edited_at": {
+            "type": ["string", "null"],
+            "pattern": TIME_PATTERN,
+            "description": "When its author last edited it; null if never.",
+        },
+        "likes": {"type": "integer", "minimum": 0},
+        "verified": {
+            "type": "boolean",
+            "description": "Posted by a reader signed in through the publisher.",
+        },
     }
+
+
+def _thread_properties() -> dict[str, Any]:
+    return {
+        "reply_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Published replies in the thread, all of them.",
+        },
+        "replies": {
+            "type": "array",
+            "maxItems": 3,
+            "description": "The thread's first replies, oldest first.",
+            "items": ref("schemas", "Reply"),
+        },
+    }
+
+
+REPLY_TO = {
+    "type": ["object", "null"],
+    "required": ["id", "author"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "author": {
+            "type": ["string", "null"],
+            "description": "null when the comment answered is no longer shown.",
+        },
+    },
+    "additionalProperties": False,
+}
+EDIT_GRANT = {
+    "edit_token": {
+        "type": ["string", "null"],
+        "description": (
+            "A secret shown only in this answer: `Authorization: Bearer` for PATCH and "
+            "DELETE. null when COMMENTS_EDIT_WINDOW is 0."
+        ),
+    },
+    "editable_until": {"type": ["string", "null"], "pattern": TIME_PATTERN},
+}
 
 
 def components(min_length: int, max_length: int) -> dict[str, Any]:
@@ -105,11 +163,76 @@ def components(min_length: int, max_length: int) -> dict[str, Any]:
                 "properties": properties,
                 "additionalProperties": False,
             },
+            "TopLevelComment": {
+                "type": "object",
+                "description": "A top-level comment with its thread's size and first replies.",
+                "required": [*fields, "reply_count", "replies"],
+                "properties": {**properties, **_thread_properties()},
+                "additionalProperties": False,
+            },
+            "Placeholder": {
+                "type": "object",
+                "description": (
+                    "A top-level comment no longer shown whose replies still are: "
+                    "it keeps their place."
+                ),
+                "required": [*fields, "deleted", "reply_count", "replies"],
+                "properties": {
+                    **properties,
+                    "author": {"type": "null"},
+                    "body": {"type": "null"},
+                    "deleted": {"const": True},
+                    **_thread_properties(),
+                },
+                "additionalProperties": False,
+            },
+            "Reply": {
+                "type": "object",
+                "description": "A reply, naming the comment it answers.",
+                "required": [*fields, "reply_to"],
+                "properties": {**properties, "reply_to": REPLY_TO},
+                "additionalProperties": False,
+            },
+            "PostedComment": {
+                "type": "object",
+                "description": (
+                    "The comment as listed (a top-level comment with `reply_count` and "
+                    "`replies`, a reply with `reply_to`), and its edit token."
+                ),
+                "required": [*fields, *EDIT_GRANT],
+                "properties": {
+                    **properties,
+                    **_thread_properties(),
+                    "reply_to": REPLY_TO,
+                    **EDIT_GRANT,
+                },
+                "additionalProperties": False,
+            },
             "PendingComment": {
                 "type": "object",
                 "description": "A comment held for moderation, as the sender wrote it.",
-                "required": [*fields, "status"],
-                "properties": {**properties, "status": {"const": "pending"}},
+                "required": [*fields, *EDIT_GRANT, "status"],
+                "properties": {
+                    **properties,
+                    **_thread_properties(),
+                    "reply_to": REPLY_TO,
+                    **EDIT_GRANT,
+                    "status": {"const": "pending"},
+                },
+                "additionalProperties": False,
+            },
+            "Replies": {
+                "type": "object",
+                "required": ["comment_id", "replies", "next_cursor"],
+                "properties": {
+                    "comment_id": {"type": "integer", "minimum": 1},
+                    "replies": {
+                        "type": "array",
+                        "maxItems": 100,
+                        "items": ref("schemas", "Reply"),
+                    },
+                    "next_cursor": {"type": ["string", "null"]},
+                },
                 "additionalProperties": False,
             },
             "Listing": {
@@ -120,12 +243,20 @@ def components(min_length: int, max_length: int) -> dict[str, Any]:
                     "total": {
                         "type": "integer",
                         "minimum": 0,
-                        "description": "Published comments on the article, all pages.",
+                        "description": (
+                            "Published comments on the article, replies included, all pages."
+                        ),
                     },
                     "comments": {
                         "type": "array",
                         "maxItems": 100,
-                        "items": ref("schemas", "Comment"),
+                        "description": "Top-level comments only; replies are inside them.",
+                        "items": {
+                            "oneOf": [
+                                ref("schemas", "TopLevelComment"),
+                                ref("schemas", "Placeholder"),
+                            ]
+                        },
                     },
                     "next_cursor": {
                         "type": ["string", "null"],
@@ -133,10 +264,22 @@ def components(min_length: int, max_length: int) -> dict[str, Any]:
                     },
                     "form": {
                         "type": "object",
-                        "required": ["min_length", "max_length", "token"],
+                        "required": [
+                            "min_length",
+                            "max_length",
+                            "token",
+                            "like_label",
+                            "edit_window",
+                        ],
                         "properties": {
                             "min_length": {"type": "integer", "minimum": 1},
                             "max_length": {"type": "integer", "minimum": 1},
+                            "like_label": {"type": "string", "minLength": 1},
+                            "edit_window": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "Seconds an author may edit (0: never).",
+                            },
                             "token": {
                                 "type": "string",
                                 "minLength": 1,
