@@ -3,15 +3,9 @@
  * <script src="https://comments.example.com/static/js/widget.js"
  *         data-article-id="nk-missile-2025" async></script>
  *
- * data-article-id  required: which article's comments to show
- * data-container   CSS selector of the element to render into (default: after this tag)
- * data-theme       light (default), dark, or auto (follows the reader's system)
- * data-title       the heading (default "Reader Comments")
- * data-guidelines  the note under the Comment field
- *
- * Theme it from the page with these custom properties (on the box or any ancestor):
- * --cw-bg --cw-text --cw-muted --cw-accent --cw-accent-text --cw-border --cw-error
- * --cw-radius. The box inherits the page's font.
+ * data-article-id (required), data-container (a CSS selector to render into), data-theme
+ * (light, dark or auto), data-title, data-guidelines, data-poll-seconds (default 30): see
+ * README "Embed it", also for the --cw-* custom properties that theme the box.
  */
 (() => {
   "use strict";
@@ -21,11 +15,9 @@
   const service = new URL(script.src).origin;
   const api = `${service}/api/v1/articles/${encodeURIComponent(config.articleId || "")}/comments`;
   const title = config.title || "Reader Comments";
-  const NAME_KEY = "comments-widget:name";
+  const every = Math.max(1, +config.pollSeconds || 30) * 1e3;
 
-  // Same characters as TRIM_CHARS in widget/moderation/text.py, and code points counted the
-  // same way, so the counter never disagrees with the server.
-  // A loop, not a regex: /[…]+$/ is quadratic on a long run of spaces.
+  // TRIM_CHARS of widget/moderation/text.py; a loop, as a regex is quadratic on long runs.
   const TRIM = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff";
   const trim = (text) => {
     let start = 0;
@@ -47,40 +39,57 @@ padding:1em;border-radius:var(--r)}
 --acc:var(--cw-accent,#8ab4f8);--on:var(--cw-accent-text,#0b1d3a);--line:var(--cw-border,#7d8590);
 --err:var(--cw-error,#ffb4ab);color-scheme:dark}
 h2,h3{margin:0 0 .5em;line-height:1.25}h2{font-size:1.5em}h3{font-size:1.2em;margin-top:1.5em}
-.n,time,.count,.note,.pending{color:var(--mute)}
+.n,time,.count,.note,.to,.gone{color:var(--mute)}
 ol{list-style:none;margin:0;padding:0}
 li{display:flex;gap:.75em;padding:.9em 0;border-top:1px solid var(--line)}
 .avatar{flex:none;display:grid;place-items:center;width:2.5em;height:2.5em;border-radius:50%;
 background:var(--acc);color:var(--on);font-weight:700}
-.c{min-width:0}p{margin:0}
-.author{font-weight:700;margin-inline-end:.5em}time,.count,.note,.pending{font-size:.875em}
+.c{min-width:0;flex:1}p{margin:0}
+.author{font-weight:700;margin-inline-end:.5em}time,.count,.note,.to{font-size:.875em}
 .text{margin-top:.25em;white-space:pre-wrap;overflow-wrap:anywhere}
-.pending{font-style:italic;margin-top:.25em}
+.gone{font-style:italic;margin-top:.25em}
 label{display:block;font-weight:700;margin:1em 0 .25em}
 input,textarea{box-sizing:border-box;width:100%;margin:0;padding:.5em;font:inherit;color:inherit;
 background:var(--bg);border:1px solid var(--line);border-radius:var(--r)}
 textarea{min-height:8em;resize:vertical}
 [aria-invalid=true]{border:2px solid var(--err)}
 .error,.bad{color:var(--err);font-weight:700}
-button{font:inherit;font-weight:700;margin-top:1em;padding:.5em 1.25em;cursor:pointer;
+button{font:inherit;font-weight:700;margin:1em .5em 0 0;padding:.5em 1.25em;cursor:pointer;
 color:var(--on);background:var(--acc);border:2px solid var(--acc);border-radius:var(--r)}
-.more{color:var(--acc);background:none}
+.more,.x{color:var(--acc);background:none}
+.x{margin:.5em .5em 0 0;padding:.15em .6em;font-weight:400;border-width:1px}
+[aria-pressed=true]{color:var(--on);background:var(--acc)}
+.closed .rp{display:none}
 button:disabled{opacity:.5;cursor:not-allowed}
 :focus-visible{outline:3px solid var(--acc);outline-offset:2px}
-.status{margin-top:1em}
+.status{margin-top:1em}.status:empty{margin:0}
+dialog{max-width:32em;color:var(--fg);background:var(--bg);border:1px solid var(--line);
+border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
+.opt{font-weight:400;margin:.25em 0}[type=radio]{width:auto;margin-inline-end:.5em}
 .sr,.trap{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 [hidden]{display:none}`;
 
-  const el = (tag, className, text) => {
-    const node = document.createElement(tag);
+  const el = (tag, className, text, properties) => {
+    const node = Object.assign(document.createElement(tag), properties);
     if (className) node.className = className;
     if (text != null) node.textContent = text;
     return node;
   };
-  const set = (node, attributes) => {
-    for (const name in attributes) node.setAttribute(name, attributes[name]);
-    return node;
+  const btn = (text, click, className = "x") => {
+    const button = el("button", className, text);
+    button.type = "button";
+    button.onclick = click;
+    return button;
   };
+  const aim = (node) => {
+    node.tabIndex = node.tabIndex;
+    node.focus();
+  };
+  const say = (node, text, bad) => {
+    node.textContent = text;
+    node.className = bad ? "status bad" : "status";
+  };
+  const status = () => el("p", "status", null, { role: "status" });
   const plural = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
 
   const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeStyle: "short" });
@@ -95,10 +104,7 @@ button:disabled{opacity:.5;cursor:not-allowed}
     return relative.format(Math.round(amount), "year");
   };
 
-  // A CORS refusal and a network failure both reject fetch with a TypeError. A
-  // no-cors request is never refused for CORS, so if one gets through, the
-  // service is up and it is this page's origin that it does not allow (every
-  // page may read; posting takes a listed origin).
+  // fetch failed: a no-cors request that gets through means the service refuses this origin.
   const diagnose = (url) =>
     fetch(url, { mode: "no-cors", credentials: "omit" }).then(
       () =>
@@ -106,8 +112,6 @@ button:disabled{opacity:.5;cursor:not-allowed}
         `the comments service. The publisher can add ${location.origin} to COMMENTS_ALLOWED_ORIGINS.`,
       () => `The comments service at ${service} cannot be reached. Please try again later.`,
     );
-
-  // Resolves with {status, data, headers}; rejects with an Error worded for people.
   const call = async (url, init) => {
     let response;
     try {
@@ -118,44 +122,83 @@ button:disabled{opacity:.5;cursor:not-allowed}
     const data = await response.json().catch(() => ({}));
     return { status: response.status, data, headers: response.headers };
   };
-
-  const storage = (value) => {
-    try {
-      if (value == null) return localStorage.getItem(NAME_KEY) || "";
-      localStorage.setItem(NAME_KEY, value);
-    } catch {
-      return ""; // storage disabled or full: the name is simply not remembered
+  const send = (url, method, payload, token) =>
+    call(url, {
+      method,
+      headers: { "Content-Type": "application/json", ...(token && { Authorization: `Bearer ${token}` }) },
+      body: payload && JSON.stringify(payload),
+    });
+  const wrong = ({ status, data, headers }, doing = "posting") => {
+    if (status === 429) {
+      const seconds = Math.max(1, Number(data.retry_after || headers.get("Retry-After")) || 60);
+      const wait = seconds < 120 ? plural(seconds, "second") : plural(Math.ceil(seconds / 60), "minute");
+      return `You are ${doing} too quickly. Please try again in ${wait}.`;
     }
+    return /^(not_author|edit_window)/.test(data.error)
+      ? "This comment can no longer be changed: the time for changes is over, or someone has replied."
+      : data.message || `The comments service answered with an error (${status}).`;
+  };
+
+  const store = (key, value) => {
+    try {
+      key = `comments-widget:${key}`;
+      if (value === undefined) return localStorage.getItem(key);
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch {}
+  };
+  let voter;
+  const me = () => {
+    voter ||= store("voter");
+    if (!voter) {
+      const bytes = crypto.getRandomValues(new Uint8Array(18));
+      store("voter", (voter = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")));
+    }
+    return voter;
   };
 
   const darkScheme = matchMedia("(prefers-color-scheme: dark)");
 
   function box(host) {
     const root = host.attachShadow({ mode: "open" });
-    if (root.adoptedStyleSheets && CSSStyleSheet.prototype.replaceSync) {
-      const sheet = new CSSStyleSheet(); // allowed under a strict style-src CSP
-      sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } else {
-      root.append(el("style", "", CSS));
-    }
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
 
-    const section = set(el("section", "cw"), { "aria-labelledby": "heading" });
-    const heading = el("h2", "", title);
-    heading.id = "heading";
+    const section = el("section", "cw");
+    section.setAttribute("aria-labelledby", "heading");
+    const heading = el("h2", "", title, { id: "heading" });
+    let sort = "newest";
+    const sorts = el("div", "", "Sort: ", { role: "group", ariaLabel: "Sort comments" });
+    for (const label of ["Newest", "Oldest", "Top"]) {
+      const button = btn(label, () => {
+        sort = label.toLowerCase();
+        for (const other of sorts.children) other.ariaPressed = other === button;
+        reset();
+        load();
+      });
+      button.ariaPressed = label === "Newest";
+      sorts.append(button);
+    }
+    const fresh = el("div", "", null, { ariaLive: "polite" });
+    const spoken = el("span", "sr");
+    const news = btn("", () => {
+      reset();
+      render(polled);
+      aim(list.firstChild || heading);
+    }, "more");
+    fresh.append(news, spoken);
     const list = el("ol");
     const state = el("p", "status", "Loading comments…");
-    const more = el("button", "more", "Show more comments");
-    more.type = "button";
-    more.hidden = true;
-    section.append(heading, list, state, more);
+    const more = btn("Show more comments", () => load(), "more");
+    more.hidden = news.hidden = true;
+    const dialog = el("dialog");
+    dialog.setAttribute("aria-labelledby", "rt");
+    section.append(heading, sorts, fresh, list, state, more, dialog);
     root.append(section);
 
     const paint = () =>
-      section.classList.toggle(
-        "dark",
-        config.theme === "dark" || (config.theme === "auto" && darkScheme.matches),
-      );
+      section.classList.toggle("dark", config.theme === "dark" || (config.theme === "auto" && darkScheme.matches));
     paint();
     darkScheme.addEventListener("change", paint);
 
@@ -163,148 +206,55 @@ button:disabled{opacity:.5;cursor:not-allowed}
     let cursor = null;
     let loading = false;
     let form = null;
+    let min;
+    let max;
+    let like = "Like";
+    let polled;
+    let seen;
     const count = (n) => {
       total = n;
       heading.textContent = `${title} `;
       heading.append(el("span", "n", `(${n})`));
+      sorts.hidden = !n;
     };
+    const url = (after) =>
+      api + (sort[0] !== "n" || after ? `?sort=${sort}${after ? `&cursor=${encodeURIComponent(after)}` : ""}` : "");
 
-    const item = (comment, pending) => {
-      const li = el("li");
-      const when = new Date(comment.created_at);
-      const time = el("time", "", ago(when));
-      time.dateTime = comment.created_at;
-      time.title = absolute.format(when);
-      const avatar = set(el("span", "avatar", ([...trim(comment.author)][0] || "?").toUpperCase()), {
-        "aria-hidden": "true",
-      });
-      const meta = el("p");
-      // <bdi>: a name written right to left (or with overrides) never reorders the time.
-      meta.append(el("bdi", "author", comment.author), " ", time);
-      const content = el("div", "c");
-      content.append(meta, el("p", "text", comment.body));
-      if (pending) {
-        content.append(
-          el("p", "pending", "Awaiting moderation: only you can see this comment until it is approved."),
-        );
+    const field = (parent, id, label, control, described) => {
+      control.id = control.name = id;
+      const error = el("p", "error", null, { id: `${id}-error`, hidden: true });
+      Object.assign(control, { error, described });
+      parent.append(el("label", "", label, { htmlFor: id }), error, control);
+      if (described) control.setAttribute("aria-describedby", described);
+      return control;
+    };
+    const fail = (control, message) => {
+      const { error, described } = control;
+      error.textContent = message;
+      error.hidden = !message;
+      control.ariaInvalid = !!message;
+      control.setAttribute("aria-describedby", [message && error.id, described].filter(Boolean).join(" "));
+    };
+    const mark = (data, controls, tell) => {
+      const fields = { ...data.fields };
+      let first;
+      for (const control of controls) {
+        if (fields[control.name]) {
+          fail(control, fields[control.name].join(" "));
+          first ||= control;
+          delete fields[control.name];
+        }
       }
-      li.append(avatar, content);
-      return li;
+      tell([data.message || "Some fields need attention.", ...Object.values(fields).flat()].join(" "), true);
+      return first;
     };
-
-    const load = async () => {
-      if (loading) return;
-      loading = true;
-      try {
-        const { status, data } = await call(cursor ? `${api}?cursor=${encodeURIComponent(cursor)}` : api);
-        if (status !== 200) {
-          throw new Error(data.message || `The comments service answered with an error (${status}).`);
-        }
-        const items = data.comments.map((comment) => item(comment));
-        list.append(...items);
-        count(data.total);
-        cursor = data.next_cursor;
-        state.textContent = list.children.length ? "" : "Be the first to comment.";
-        state.className = "status";
-        if (!cursor && root.activeElement === more && items.length) {
-          items[0].tabIndex = -1; // the button goes away: keep the reader's place
-          items[0].focus();
-        }
-        more.hidden = !cursor;
-        if (!form) {
-          form = comments(data.form);
-          section.append(form);
-          if (data.closed) close();
-        }
-      } catch (error) {
-        state.textContent = error.message;
-        state.className = "status bad";
-      }
-      loading = false;
-    };
-    more.addEventListener("click", load);
-
-    const close = () => {
-      const closed = el("p", "status", "Comments are closed on this article.");
-      closed.tabIndex = -1;
-      form.replaceWith(closed);
-      closed.focus();
-    };
-
-    // The "Leave a Comment" form, once the service has said what it accepts.
-    function comments({ min_length: min, max_length: max, token }) {
-      const form = el("form");
-      form.noValidate = true;
-      form.append(el("h3", "", "Leave a Comment"));
-      const errors = new Map();
-
-      const field = (id, label, control, described) => {
-        control.id = id;
-        control.name = id;
-        const error = el("p", "error");
-        error.id = `${id}-error`;
-        error.hidden = true;
-        errors.set(control, { error, described });
-        const labelled = el("label", "", label);
-        labelled.htmlFor = id;
-        form.append(labelled, error, control);
-        if (described) set(control, { "aria-describedby": described });
-        return control;
-      };
-      const fail = (control, message) => {
-        const { error, described } = errors.get(control);
-        error.textContent = message;
-        error.hidden = !message;
-        set(control, {
-          "aria-invalid": String(!!message),
-          "aria-describedby": [message && error.id, described].filter(Boolean).join(" "),
-        });
-      };
-
-      const author = field("author", "Name", el("input"));
-      author.autocomplete = "name";
-      author.value = storage();
-      const note = el("p", "note", config.guidelines || "Please keep comments respectful and on-topic.");
-      note.id = "note";
-      const counter = set(el("p", "count"), { "aria-hidden": "true" });
-      counter.id = "counter";
-      const body = field("body", "Comment", el("textarea"), "note counter");
-      body.rows = 6;
-      form.insertBefore(note, errors.get(body).error);
-      const spoken = set(el("p", "sr"), { "aria-live": "polite" });
-      form.append(counter, spoken);
-
-      // Bots fill every field; people never see this one.
-      const trap = set(el("div", "trap"), { "aria-hidden": "true" });
-      const website = set(el("input"), { name: "website", id: "website", tabindex: "-1", autocomplete: "off" });
-      const trapLabel = el("label", "", "Website");
-      trapLabel.htmlFor = "website";
-      trap.append(trapLabel, website);
-
-      const message = set(el("p", "status"), { "aria-live": "polite" });
-      const button = el("button", "", "Post comment");
-      button.type = "submit";
-      form.append(trap, message, button);
-
-      // A token admits one post: after each stored one, fetch a fresh token for
-      // the reader's next comment, past the browser's cache (a held comment
-      // leaves the listing's ETag as it was, and a 304 would bring the old token).
-      const renew = () =>
-        call(api, { cache: "no-store" }).then(
-          ({ status, data }) => {
-            if (status === 200 && data.form) token = data.form.token;
-          },
-          () => {}, // unreachable now: the next post is held, not lost
-        );
-
-      let busy = false;
-      let speakLater = 0;
-      const say = (text, bad) => {
-        message.textContent = text;
-        message.className = bad ? "status bad" : "status";
-      };
-      const check = (speak) => {
-        const length = size(body.value);
+    const meter = (area, id) => {
+      const counter = el("p", "count", null, { id, ariaHidden: true });
+      const voice = el("p", "sr", null, { ariaLive: "polite" });
+      area.after(counter, voice);
+      let later = 0;
+      return (speak) => {
+        const length = size(area.value);
         const room = max - length;
         counter.textContent =
           length < min
@@ -312,99 +262,428 @@ button:disabled{opacity:.5;cursor:not-allowed}
             : `${plural(Math.abs(room), "character")} ${room < 0 ? "too many" : "left"}`;
         counter.className = room < 0 ? "count bad" : "count";
         if (speak) {
-          clearTimeout(speakLater); // a debounced region: speak when the reader pauses
-          speakLater = setTimeout(() => {
-            spoken.textContent = length < min ? `${length} of at least ${min} characters` : counter.textContent;
+          clearTimeout(later);
+          later = setTimeout(() => {
+            voice.textContent = length < min ? `${length} of at least ${min} characters` : counter.textContent;
           }, 1000);
         }
-        const name = size(author.value);
-        button.disabled = busy || !name || name > 80 || length < min || room < 0;
+        return length >= min && room >= 0;
       };
-      author.addEventListener("input", () => {
+    };
+    const guard = (run, tell) => {
+      let busy;
+      return async (event) => {
+        event?.preventDefault();
+        if (busy) return;
+        busy = true;
+        try {
+          await run();
+        } catch (error) {
+          tell(error.message, true);
+        }
+        busy = false;
+      };
+    };
+
+    const item = (c, t, held) => {
+      const li = el("li");
+      const top = !t;
+      t ||= { ol: el("ol"), n: c.reply_count || 0 };
+      seen.add(c.id);
+      const content = el("div", "c");
+      const out = status();
+      const tell = say.bind(0, out);
+      if (c.deleted) {
+        content.append(el("p", "gone", "This comment was removed."));
+      } else {
+        const when = new Date(c.created_at);
+        const time = el("time", "", ago(when), { dateTime: c.created_at, title: absolute.format(when) });
+        const avatar = el("span", "avatar", ([...trim(c.author)][0] || "?").toUpperCase(), { ariaHidden: true });
+        const meta = el("p");
+        // <bdi>: a right-to-left name never reorders the time.
+        meta.append(el("bdi", "author", c.author), " ");
+        if (c.reply_to) {
+          const to = el("span", "to", "replying to ");
+          to.append(el("bdi", "", c.reply_to.author || "a removed comment"), " ");
+          meta.append(to);
+        }
+        const edited = el("span", "to", c.edited_at && " (edited)");
+        meta.append(time, edited);
+        const text = el("p", "text", c.body);
+        const acts = el("div", "acts");
+        const act = (label, run) => acts.appendChild(btn(label, guard(run, tell)));
+        content.append(meta, text);
+        if (held) {
+          content.append(el("p", "gone", "Awaiting moderation: only you can see this comment until it is approved."));
+        } else {
+          const reply = act("Reply", () => form.reply(c, t, reply, out));
+          reply.classList.add("rp");
+          const key = `like:${c.id}`;
+          const liking = act("", async () => {
+            const r = await send(`${api}/${c.id}/likes`, liking.ariaPressed === "true" ? "DELETE" : "POST", {
+              voter: me(),
+            });
+            if (r.status !== 200) return tell(wrong(r, "liking"), true);
+            liked(r.data.likes, r.data.liked);
+            store(key, r.data.liked ? "1" : null);
+          });
+          const liked = (n, on) => {
+            liking.textContent = `${like} ${n}`;
+            liking.ariaPressed = on;
+          };
+          liked(c.likes || 0, !!store(key));
+          const flag = act("Report", () => report(c, flag, tell));
+        }
+        const mine = JSON.parse(store(`edit:${c.id}`) || 0);
+        const left = mine && Date.parse(mine.until) - Date.now();
+        const drop = () => {
+          change.remove();
+          remove.remove();
+          if (mine) store(`edit:${c.id}`, null);
+        };
+        const change = act("Edit", () => {
+          const editor = el("form", "", null, { noValidate: true });
+          const id = `e${c.id}`;
+          const area = field(editor, id, "Edit your comment", el("textarea"), `k${id}`);
+          area.name = "body";
+          area.value = c.body;
+          const check = meter(area, `k${id}`);
+          const save = el("button", "", "Save");
+          const back = () => {
+            editor.replaceWith(text);
+            acts.hidden = false;
+            aim(change.isConnected ? change : li);
+          };
+          editor.append(save, btn("Cancel", back));
+          (area.oninput = () => {
+            fail(area, "");
+            save.disabled = !check(true);
+          })();
+          editor.onsubmit = guard(async () => {
+            const r = await send(`${api}/${c.id}`, "PATCH", { body: area.value }, mine.token);
+            if (r.status === 422) return mark(r.data, [area], tell)?.focus();
+            if (r.status > 202) {
+              if (r.status === 403) drop();
+              tell(wrong(r), true);
+              return back();
+            }
+            c = r.data;
+            text.textContent = c.body;
+            edited.textContent = " (edited)";
+            back();
+            tell(r.status === 200 ? "Your changes are saved." : "Your changes await moderation.");
+          }, tell);
+          text.replaceWith(editor);
+          acts.hidden = true;
+          area.focus();
+        });
+        const remove = act("Delete", async () => {
+          if (remove.textContent === "Delete") {
+            remove.textContent = "Confirm delete";
+            return tell("Press again to delete your comment.");
+          }
+          const r = await send(`${api}/${c.id}`, "DELETE", null, mine.token);
+          if (r.status !== 204) {
+            if (r.status === 403) drop();
+            return tell(wrong(r), true);
+          }
+          drop();
+          li.remove();
+          if (!held) count(total - 1);
+          t.n--;
+          t.update();
+          aim(heading);
+          spoken.textContent = "Your comment was deleted.";
+        });
+        remove.onblur = () => (remove.textContent = "Delete");
+        if (left > 0) setTimeout(drop, Math.min(left, 2e9));
+        else drop();
+        li.append(avatar);
+        content.append(acts);
+      }
+      content.append(out);
+      if (top) {
+        const rest = btn("", guard(async () => {
+          const page = t.after ? `&cursor=${encodeURIComponent(t.after)}` : "";
+          const r = await call(`${api}/${c.id}/replies?limit=100${page}`);
+          if (r.status !== 200) return tell(wrong(r, "loading"), true);
+          const added = r.data.replies.filter((reply) => !seen.has(reply.id)).map((reply) => item(reply, t));
+          const mine = t.ol.querySelector(".own"); // the reader's new replies stay last
+          for (const reply of added) t.ol.insertBefore(reply, mine);
+          if (!(t.after = r.data.next_cursor)) t.n = t.ol.children.length;
+          t.update();
+          if (rest.hidden && added[0]) aim(added[0]);
+        }, tell), "more");
+        t.update = () => {
+          const left = t.n - t.ol.children.length;
+          rest.hidden = left < 1;
+          rest.textContent = `Show ${left} more ${left === 1 ? "reply" : "replies"}`;
+        };
+        t.ol.append(...(c.replies || []).map((reply) => item(reply, t)));
+        t.update();
+        content.append(t.ol, rest);
+      }
+      li.append(content);
+      return li;
+    };
+
+    const render = (data) => {
+      like = data.form?.like_label || like;
+      const items = data.comments.map((c) => item(c));
+      list.append(...items);
+      count(data.total);
+      cursor = data.next_cursor;
+      news.hidden = true;
+      say(state, list.children.length ? "" : "Be the first to comment.");
+      more.hidden = !cursor;
+      return items;
+    };
+    const reset = () => {
+      form?.home();
+      list.replaceChildren();
+      seen = new Set();
+      cursor = null;
+    };
+    reset();
+
+    const load = async () => {
+      if (loading) return;
+      loading = true;
+      try {
+        const r = await call(url(cursor));
+        if (r.status !== 200) throw new Error(wrong(r, "loading"));
+        const focused = root.activeElement === more;
+        const items = render(r.data);
+        if (!cursor && focused && items.length) aim(items[0]);
+        if (!form) {
+          ({ min_length: min, max_length: max } = r.data.form);
+          form = comments(r.data.form.token);
+          setTimeout(poll, every);
+        }
+      } catch (error) {
+        say(state, error.message, true);
+      }
+      loading = false;
+    };
+
+    // On screen, tab visible: revalidate page 1 (If-None-Match from the browser's cache).
+    let wait = every;
+    let onScreen;
+    const started = Date.now();
+    new IntersectionObserver(([entry]) => (onScreen = entry.isIntersecting)).observe(host);
+    const poll = async () => {
+      if (Date.now() - started > 18e5) return;
+      if (onScreen && document.visibilityState === "visible") {
+        wait = Math.min(wait * 2, 3e5);
+        try {
+          const r = await call(url(), { cache: "no-cache" });
+          const n = r.status === 200 && r.data.total - total;
+          if (n > 0) {
+            polled = r.data;
+            news.textContent = plural(n, "new comment");
+            wait = every;
+          }
+          news.hidden = !(n > 0);
+        } catch {}
+      }
+      setTimeout(poll, wait);
+    };
+
+    const close = () => {
+      section.classList.add("closed");
+      const closed = el("p", "status", "Comments are closed on this article.");
+      form.replaceWith(closed);
+      aim(closed);
+    };
+
+    let reporting;
+    const paper = el("form", "", null, { noValidate: true });
+    const reasons = el("fieldset");
+    reasons.append(el("legend", "", "Reason"));
+    const choices = [["spam", "Spam"], ["abuse", "Abuse"], ["off_topic", "Off topic"], ["illegal", "Illegal content"]];
+    for (const [value, text] of choices) {
+      const option = el("label", "opt");
+      option.append(el("input", "", null, { type: "radio", name: "reason", value }), text);
+      reasons.append(option);
+    }
+    paper.append(el("h3", "", "Report this comment", { id: "rt" }), reasons);
+    const details = field(paper, "details", "Details (required for illegal content)", el("textarea"));
+    const legal = el("div");
+    const email = field(legal, "email", "Your email, for the receipt", el("input"));
+    email.type = email.autocomplete = "email";
+    const answer = status();
+    const tellReport = say.bind(0, answer);
+    const sendReport = el("button", "", "Send");
+    paper.append(legal, answer, sendReport, btn("Cancel", () => dialog.close()));
+    dialog.append(paper);
+    const reason = () => paper.elements.reason.value;
+    paper.oninput = () => {
+      const illegal = reason() === "illegal";
+      legal.hidden = !illegal;
+      sendReport.disabled = !reason() || (illegal && !(size(details.value) && trim(email.value)));
+    };
+    const report = (c, button, tell) => {
+      reporting = { c, button, tell };
+      paper.reset();
+      fail(details, "");
+      fail(email, "");
+      tellReport("");
+      paper.oninput();
+      dialog.showModal();
+    };
+    dialog.onclose = () => reporting.button.focus();
+    paper.onsubmit = guard(async () => {
+      const r = await send(`${api}/${reporting.c.id}/reports`, "POST", {
+        voter: me(),
+        reason: reason(),
+        details: details.value,
+        ...(reason() === "illegal" && { email: email.value }),
+      });
+      if (r.status === 202) {
+        dialog.close();
+        reporting.tell("Thank you. The moderators will look at it.");
+      } else if (r.status === 422) {
+        mark(r.data, [details, email], tellReport)?.focus();
+      } else {
+        tellReport(wrong(r, "reporting"), true);
+      }
+    }, tellReport);
+
+    function comments(token) {
+      const form = el("form", "", null, { noValidate: true });
+      const formTitle = el("h3");
+      form.append(formTitle);
+      let target;
+
+      const author = field(form, "author", "Name", el("input"));
+      author.autocomplete = "name";
+      author.value = store("name") || "";
+      const guidelines = config.guidelines || "Please keep comments respectful and on-topic.";
+      const note = el("p", "note", guidelines, { id: "note" });
+      const body = field(form, "body", "Comment", el("textarea"), "note counter");
+      body.rows = 6;
+      form.insertBefore(note, body.error);
+      const counted = meter(body, "counter");
+
+      // A honeypot: bots fill every field.
+      const trap = el("div", "trap", null, { ariaHidden: true });
+      const website = el("input", "", null, { name: "website", id: "website", tabIndex: -1, autocomplete: "off" });
+      trap.append(el("label", "", "Website", { htmlFor: "website" }), website);
+
+      const message = el("p", "status", null, { ariaLive: "polite" });
+      const button = el("button", "", "Post comment");
+      const cancel = btn("Cancel", () => form.home(true));
+      form.append(trap, message, button, cancel);
+
+      form.reply = (c, thread, opener, after) => {
+        target = { c, thread, opener };
+        formTitle.textContent = `Replying to ${c.author}`;
+        cancel.hidden = false;
+        after.after(form);
+        body.focus();
+      };
+      (form.home = (focus) => {
+        if (focus) target.opener.focus();
+        target = null;
+        formTitle.textContent = "Leave a Comment";
+        cancel.hidden = true;
+        section.append(form);
+      })();
+
+      // A token admits one post: fetch the next one past the cache (held posts keep the ETag).
+      const renew = () =>
+        call(api, { cache: "no-store" }).then(
+          ({ status, data }) => {
+            if (status === 200 && data.form) token = data.form.token;
+          },
+          () => {},
+        );
+
+      let busy = false;
+      const tell = say.bind(0, message);
+      const check = (speak) => {
+        const fits = counted(speak);
+        const name = size(author.value);
+        button.disabled = busy || !name || name > 80 || !fits;
+      };
+      author.oninput = () => {
         const name = size(author.value);
         fail(author, name > 80 ? `Your name can be at most 80 characters (it has ${name}).` : "");
         check();
-      });
-      body.addEventListener("input", () => {
+      };
+      body.oninput = () => {
         fail(body, "");
         check(true);
-      });
+      };
       check();
 
-      form.addEventListener("submit", async (event) => {
+      form.onsubmit = async (event) => {
         event.preventDefault();
         check();
         if (button.disabled) return;
         busy = true;
         button.disabled = true;
-        say("Posting your comment…");
+        tell("Posting your comment…");
         let focus = button;
         try {
-          const { status, data, headers } = await call(api, {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ author: author.value, body: body.value, token, website: website.value }),
+          const thread = target?.thread;
+          const r = await send(api, "POST", {
+            author: author.value,
+            body: body.value,
+            token,
+            website: website.value,
+            ...(target && { parent_id: target.c.id }),
           });
+          const { status, data } = r;
           if (status === 201 || status === 202) {
             const renewed = renew();
-            storage(trim(author.value));
+            store("name", trim(author.value));
+            if (data.edit_token) {
+              store(`edit:${data.id}`, JSON.stringify({ token: data.edit_token, until: data.editable_until }));
+            }
             body.value = "";
-            const li = item(data, status === 202);
-            li.tabIndex = -1;
-            list.prepend(li);
-            state.textContent = "";
+            focus = item(data, thread, status === 202);
+            if (thread) {
+              thread.ol.append(focus);
+              focus.className = "own";
+              thread.n++;
+              form.home();
+            } else {
+              list.prepend(focus);
+            }
+            say(state, "");
             if (status === 201) count(total + 1);
-            say(
+            tell(
               status === 201
                 ? "Thank you. Your comment is published."
                 : "Thank you. Your comment awaits moderation; only you can see it until it is approved.",
             );
-            focus = li;
-            await renewed; // the button waits for the token of the next comment
+            await renewed;
           } else if (status === 422) {
-            const fields = data.fields || {};
-            const others = [];
-            for (const [name, messages] of Object.entries(fields)) {
-              if (name !== "author" && name !== "body") others.push(...messages);
-            }
-            for (const control of [body, author].filter((control) => fields[control.name])) {
-              fail(control, fields[control.name].join(" "));
-              focus = control;
-            }
-            say([data.message || "Some fields need attention.", ...others].join(" "), true);
-          } else if (status === 429) {
-            const seconds = Math.max(1, Number(data.retry_after || headers.get("Retry-After")) || 60);
-            const wait = seconds < 120 ? plural(seconds, "second") : plural(Math.ceil(seconds / 60), "minute");
-            say(`You are posting too quickly. Please try again in ${wait}.`, true);
+            focus = mark(data, [author, body], tell) || focus;
           } else if (data.error === "comments_closed") {
-            close();
-            return;
+            return close();
           } else {
-            say(data.message || `Your comment could not be posted (error ${status}).`, true);
+            tell(wrong(r), true);
           }
         } catch (error) {
-          say(`Your comment could not be sent. ${error.message}`, true);
+          tell(`Your comment could not be sent. ${error.message}`, true);
         } finally {
           busy = false;
           check();
         }
-        // A button disabled mid-flight loses focus: put it somewhere useful.
         if (focus === button && button.disabled) focus = body;
-        if (focus !== button || !root.activeElement) focus.focus();
-      });
+        if (focus !== button || !root.activeElement) aim(focus);
+      };
       return form;
     }
 
     setInterval(() => {
       for (const time of root.querySelectorAll("time")) time.textContent = ago(new Date(time.dateTime));
-    }, 60000);
+    }, 6e4);
 
-    if (!config.articleId) {
-      state.textContent = "This comments box needs a data-article-id attribute on its script tag.";
-      state.className = "status bad";
-    } else {
-      load();
-    }
+    if (config.articleId) load();
+    else say(state, "This comments box needs a data-article-id attribute on its script tag.", true);
   }
 
   const mount = () => {

@@ -375,3 +375,32 @@ def axe_violations(page: Any, options: dict[str, Any] | None = None) -> list[dic
         }""",
         options or {},
     )
+
+
+# --- conversations (issue 11): other readers' writes, from outside a browser ------
+
+
+def send_json(
+    url: str, method: str, data: dict[str, Any] | None = None, token: str | None = None
+) -> tuple[int, Any]:
+    """A JSON request (a like, a report, an author's PATCH or DELETE) as another
+    client would send it; ``token`` goes in ``Authorization: Bearer``."""
+    body = None if data is None else json.dumps(data).encode()
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def database_rows(service: Service, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    """What the service stored, read straight from its SQLite file."""
+    connection = sqlite3.connect(service.database)
+    try:
+        return connection.execute(query, parameters).fetchall()
+    finally:
+        connection.close()

@@ -166,10 +166,13 @@ def texts_in_boxes(page: Any) -> list[dict[str, Any]]:
                 const shown = (selector) => [...root.querySelectorAll(selector)].map((e) => ({
                     text: e.textContent, visible: e.checkVisibility(),
                 }));
+                // The box's own controls (a comment's actions, "Show N more
+                // replies") are buttons too; anything else is injected.
+                const own = ':not(.acts > button, button.more)';
                 return {
                     authors: shown('li .author'),
                     bodies: shown('li .text'),
-                    injected: root.querySelectorAll(`ol :is(${injected})`).length,
+                    injected: root.querySelectorAll(`ol :is(${injected})${own}`).length,
                 };
             })""",
         INJECTED,

@@ -16,7 +16,7 @@ import pytest
 from widget.moderation import text
 
 JS = Path(__file__).resolve().parents[2] / "static" / "js"
-WIDGET_BUDGET = 8 * 1024  # JS and CSS together: the CSS lives inside widget.js
+WIDGET_BUDGET = 9 * 1024  # JS and CSS together: the CSS lives inside widget.js
 COUNT_BUDGET = 1024
 
 
