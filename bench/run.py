@@ -192,6 +192,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path, probe: str) -> Iterator[s
 # --- seeding ------------------------------------------------------------------
 
 ARTICLE_200, ARTICLE_100, ARTICLE_100K, POST_TARGET = "bench-200", "bench-100", "bench-100k", "p"
+BIG_REPLIES = 10_000  # on the 100,000-comment article
 
 
 def seed(database_url: str) -> None:
@@ -217,6 +218,10 @@ def seed(database_url: str) -> None:
     )
     start = datetime(2025, 1, 1, tzinfo=UTC)
     sizes = {ARTICLE_200: 200, ARTICLE_100: 100, ARTICLE_100K: 100_000}
+    # Replies on the newest threads of both first-page articles, five each:
+    # their first pages have the same shape (20 threads, full previews), so
+    # the ratio measures the article's size alone.
+    replies = {ARTICLE_100K: BIG_REPLIES, ARTICLE_100: 100}
     with app.app_context():
         # The big article first, then the others, so the small ones' rows sit
         # at the end of the table, as a new article's would.
@@ -243,6 +248,8 @@ def seed(database_url: str) -> None:
                     ],
                 )
             n += size
+            if article_id in replies:
+                n += _seed_replies(article_id, replies[article_id], start + timedelta(seconds=n))
         db.session.execute(
             insert(Article),
             [
@@ -252,6 +259,50 @@ def seed(database_url: str) -> None:
         )
         db.session.commit()
         db.engine.dispose()
+
+
+def _seed_replies(article_id: str, count: int, start: datetime) -> int:
+    """``count`` replies on the article's newest threads, five to a thread:
+    every comment of the first page then shows a full preview, the case that
+    costs the most to read."""
+    from sqlalchemy import func, insert, select, update
+
+    from widget import threads
+    from widget.extensions import db
+    from widget.models import Article, Comment, Status
+
+    newest = db.session.scalars(
+        select(Comment.id)
+        .where(Comment.article_id == article_id)
+        .order_by(Comment.id.desc())
+        .limit(count // 5)
+    ).all()
+    for number, root in enumerate(newest):
+        rows = []
+        for i in range(5):
+            rows.append(
+                {
+                    "article_id": article_id,
+                    "parent_id": root,
+                    "root_id": root,
+                    "listed": False,
+                    "author": f"Replier {i}",
+                    "body": BODY.format(i=i),
+                    "status": Status.PUBLISHED,
+                    "created_at": start + timedelta(seconds=number * 5 + i),
+                    "sender_hash": f"{(number + i) % 997:032x}",
+                    "user_agent": "bench",
+                }
+            )
+        db.session.execute(insert(Comment), rows)
+    threads.refresh(newest)
+    db.session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(published_count=Article.published_count + len(newest) * 5)
+    )
+    assert db.session.scalar(select(func.count()).where(Comment.root_id.in_(newest))) == count
+    return count
 
 
 # --- the runs -----------------------------------------------------------------
@@ -301,7 +352,7 @@ def form_tokens(env: dict[str, str], article_id: str, count: int) -> list[str]:
     code = (
         "import sys\n"
         "from widget import create_app\n"
-        "from widget.tokens import issue_form_token\n"
+        "from widget.moderation.tokens import issue_form_token\n"
         "with create_app().test_request_context():\n"
         f"    print('\\n'.join(issue_form_token({article_id!r}) for _ in range({count})))\n"
     )
@@ -330,7 +381,7 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
     say(f"seeding {database_url.split('@')[-1]} (flask db upgrade, then bulk inserts)")
     started = time.monotonic()
     seed(database_url)
-    say(f"seeded 100,300 comments in {time.monotonic() - started:.1f} s")
+    say(f"seeded 110,400 comments in {time.monotonic() - started:.1f} s")
     env = {
         "COMMENTS_DATABASE_URL": database_url,
         "COMMENTS_SECRET_KEY": "bench-secret-key-of-32-characters-or-more",
@@ -399,6 +450,18 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
         )
         found["post_statuses"] = statuses(log, mark)
 
+        # The big article's comments hold ids 1..100,000: it is seeded first.
+        likes = work / "like.lua"
+        likes.write_text(
+            (WRK_LUA / "like.lua")
+            .read_text()
+            .replace("@ARTICLE@", ARTICLE_100K)
+            .replace("@FIRST@", "1")
+            .replace("@LAST@", "100000")
+        )
+        say(f"7. likes, limits off, 16 connections, {d} s")
+        found["likes"] = wrk(f"{base}/", connections=16, seconds=d, script=likes)
+
     say("4. first page, 100 vs 100,000 comments, 1 connection, page cache off")
     uncached = "widget:create_app({'PAGE_CACHE_SIZE': 0})"
     with gunicorn(uncached, env, log, "/healthz") as base:
@@ -465,7 +528,7 @@ def table(
 ) -> str:
     listing, ceiling, revalidate = ours["list"], ours["ceiling"], ours["revalidate"]
     first_100, first_100k = ours["first_100"], ours["first_100k"]
-    post, counts = ours["post"], ours["counts"]
+    post, counts, likes = ours["post"], ours["counts"], ours["likes"]
     post_errors = post.extra.get("other", 0) + post.socket_errors
     rows = [
         Row(
@@ -489,13 +552,13 @@ def table(
         ),
         judged("   304 / ceiling", revalidate.rps / ceiling.rps, 0.9),
         Row(
-            "4. first page, 100 comments (1 conn, no page cache, best of 2)",
+            "4. first page, 100 comments and 100 replies (1 conn, no cache, best of 2)",
             f"{first_100.rps:,.0f} req/s",
             fmt_ms(first_100.p50_ms),
             fmt_ms(first_100.p99_ms),
         ),
         Row(
-            "   first page, 100,000 comments",
+            "   first page, 100,000 comments and 10,000 replies",
             f"{first_100k.rps:,.0f} req/s",
             fmt_ms(first_100k.p50_ms),
             fmt_ms(first_100k.p99_ms),
@@ -512,6 +575,13 @@ def table(
             f"{counts.rps:,.0f} req/s",
             fmt_ms(counts.p50_ms),
             fmt_ms(counts.p99_ms),
+        ),
+        Row(
+            "7. likes, limits off (16 conn)",
+            f"{likes.rps:,.0f} req/s, {likes.extra.get('answered', 0):,} x 200, "
+            f"{likes.extra.get('other', 0) + likes.socket_errors} errors",
+            fmt_ms(likes.p50_ms),
+            fmt_ms(likes.p99_ms),
         ),
     ]
     if isso is not None:
