@@ -160,6 +160,30 @@ _TEXT_FIELDS = ("author", "body", "email", "token")
 _KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, "parent_id"))
 
 
+def require_allowed_origin(doing: str) -> None:
+    """403 unless the page this request comes from may ``doing`` here. Every
+    write checks it; a request without ``Origin`` is no browser's."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not _origin_allowed(origin):
+        abort_json(
+            403,
+            "origin_not_allowed",
+            f"Pages on {origin[:200]} may not {doing} here. "
+            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
+        )
+
+
+def refuse_fields(errors: dict[str, list[str]]) -> None:
+    """422 naming every field that needs attention, if any does."""
+    if errors:
+        abort_json(
+            422,
+            "validation_failed",
+            "Some fields need attention.",
+            fields={name: list(messages) for name, messages in errors.items()},
+        )
+
+
 def _origin_allowed(origin: str) -> bool:
     allowed = current_app.config["ALLOWED_ORIGINS"]
     own = request.host_url.rstrip("/")
@@ -236,14 +260,7 @@ def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 @posting_limit
 def post_comment(article_id: str) -> Response:
     articles.require_valid_id(article_id)
-    origin = request.headers.get("Origin")
-    if origin is not None and not _origin_allowed(origin):
-        abort_json(
-            403,
-            "origin_not_allowed",
-            f"Pages on {origin[:200]} may not post comments here. "
-            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
-        )
+    require_allowed_origin("post comments")
     data = _read_json_object()
     errors = _type_errors(data)
     form = CommentForm.from_json({k: v for k, v in data.items() if k not in errors})
@@ -253,13 +270,7 @@ def post_comment(article_id: str) -> Response:
     parent = _published_comment(parent_id, article_id) if parent_id is not None else None
     if parent_id is not None and parent is None:
         errors["parent_id"] = ["The comment you are replying to is not on this article."]
-    if errors:
-        abort_json(
-            422,
-            "validation_failed",
-            "Some fields need attention.",
-            fields={name: list(messages) for name, messages in errors.items()},
-        )
+    refuse_fields(errors)
 
     sender = sender_hash(client_address())
     found = defences.circumstances(article_id, sender)

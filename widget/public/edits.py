@@ -90,14 +90,7 @@ def delete_comment(article_id: str, comment_id: int) -> Response:
 def _own_comment(article_id: str, comment_id: int) -> Comment:
     """The comment, when this request may change it; else the JSON error."""
     articles.require_valid_id(article_id)
-    origin = request.headers.get("Origin")
-    if origin is not None and not api._origin_allowed(origin):
-        abort_json(
-            403,
-            "origin_not_allowed",
-            f"Pages on {origin[:200]} may not change comments here. "
-            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
-        )
+    api.require_allowed_origin("change comments")
     comment = None
     if comment_id <= MAX_ID:
         comment = db.session.scalar(
@@ -173,13 +166,7 @@ def _validated(data: dict[str, Any], comment: Comment) -> tuple[str, str]:
     form = CommentForm.from_json({k: v for k, v in fields.items() if k not in errors})
     if not form.validate():
         errors = {**form.errors, **errors}
-    if errors:
-        abort_json(
-            422,
-            "validation_failed",
-            "Some fields need attention.",
-            fields={name: list(messages) for name, messages in errors.items()},
-        )
+    api.refuse_fields(errors)
     return form.author.data, form.body.data
 
 

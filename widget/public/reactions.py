@@ -22,7 +22,7 @@ import re
 from typing import Any, NoReturn
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Response, current_app, request
+from flask import Response, current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -56,14 +56,7 @@ def _read(article_id: str) -> dict[str, Any]:
     """The checks every reaction passes first, in posting's order: the
     article ID, the page's origin, then the body."""
     articles.require_valid_id(article_id)
-    origin = request.headers.get("Origin")
-    if origin is not None and not api._origin_allowed(origin):
-        abort_json(
-            403,
-            "origin_not_allowed",
-            f"Pages on {origin[:200]} may not send likes or reports here. "
-            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
-        )
+    api.require_allowed_origin("send likes or reports")
     return api._read_json_object()
 
 
@@ -72,11 +65,6 @@ def _voter_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     if isinstance(voter, str) and VOTER.fullmatch(voter):
         return {}
     return {"voter": ["A voter is the box's random id: 16 to 64 letters, digits, - or _."]}
-
-
-def _refuse(errors: dict[str, list[str]]) -> None:
-    if errors:
-        abort_json(422, "validation_failed", "Some fields need attention.", fields=errors)
 
 
 def _not_found() -> NoReturn:
@@ -90,7 +78,7 @@ def _not_found() -> NoReturn:
 @reaction_limit
 def like(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
-    _refuse(_voter_errors(data))
+    api.refuse_fields(_voter_errors(data))
     if comment_id > MAX_ID:
         _not_found()
     voter, client = data["voter"], sender_hash(client_address())
@@ -114,7 +102,7 @@ def like(article_id: str, comment_id: int) -> Response:
 @reaction_limit
 def unlike(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
-    _refuse(_voter_errors(data))
+    api.refuse_fields(_voter_errors(data))
     if comment_id > MAX_ID:
         _not_found()
     locked = reports.lock_published(article_id, comment_id)
@@ -194,7 +182,7 @@ def _checked_report(data: dict[str, Any]) -> reports.NewReport:
         if not details and "details" not in errors:
             errors["details"] = ["Say what is illegal about this comment."]
         email = _email(data.get("email"), errors)
-    _refuse(errors)
+    api.refuse_fields(errors)
     return reports.NewReport(
         voter=data["voter"],
         client_hash=sender_hash(client_address()),
