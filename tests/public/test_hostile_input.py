@@ -468,6 +468,18 @@ def test_a_nul_in_the_user_agent_is_not_stored(app: Flask, client: FlaskClient) 
     assert user_agent.startswith("Bot/1.0 ") and len(user_agent) == 512
 
 
+def test_a_post_without_a_user_agent_is_stored_with_none(app: Flask, client: FlaskClient) -> None:
+    token = form_token(client, "a1")
+    client.environ_base.pop("HTTP_USER_AGENT", None)  # the test client sends one of its own
+    response = client.post(
+        comments_url("a1"), json={"author": "a", "body": text("no-ua"), "token": token}
+    )
+
+    assert response.status_code == 201
+    with app.app_context():
+        assert db.session.get(Comment, response.get_json()["id"]).user_agent == ""
+
+
 @pytest.mark.parametrize(
     "origin",
     ["null", "https://a.example\r\nSet-Cookie: x=1", "\x00", "https://" + "a" * 10_000, "*"],

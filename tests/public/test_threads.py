@@ -111,7 +111,10 @@ def test_replies_of_anything_but_a_listed_top_level_comment_are_not_found(
 
     response = client.get(url)
 
-    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    assert response.status_code == 404 and response.get_json() == {
+        "error": "not_found",
+        "message": "No such comment on this article.",
+    }
 
 
 def test_a_thread_is_not_found_through_another_article(client: FlaskClient) -> None:
