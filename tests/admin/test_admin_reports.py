@@ -560,3 +560,20 @@ def test_the_comments_list_shows_what_a_reply_answers(app: Flask, admin: FlaskCl
         in html
     )
     assert html.count("Answers ") == 1
+
+
+def test_approving_one_reported_comment_reviews_that_one_only(app: Flask) -> None:
+    client = app.test_client()
+    approved, other = published(client), published(client)
+    reported_by(client, approved, range(3))  # held
+    reported_by(client, other, range(2))  # reported, still published
+
+    with app.app_context():
+        actions.change_status(Selection.of(ids=[approved]), "approve", "test")
+        open_of_other = db.session.scalars(
+            select(Report).where(Report.comment_id == other, Report.resolved_at.is_(None))
+        ).all()
+
+    assert comment(app, approved).reviewed_at is not None
+    assert comment(app, other).reviewed_at is None
+    assert len(open_of_other) == 2

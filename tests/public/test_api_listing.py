@@ -25,6 +25,8 @@ def test_an_article_nobody_commented_on_is_an_empty_list(client: FlaskClient) ->
     assert data["form"]["min_length"] == 50
     assert data["form"]["max_length"] == 5000
     assert isinstance(data["form"]["token"], str) and data["form"]["token"]
+    # What the box needs to draw the like button and the Edit window.
+    assert (data["form"]["like_label"], data["form"]["edit_window"]) == ("Like", 900)
 
 
 def test_listed_comment_has_the_contract_shape_and_no_private_fields(client: FlaskClient) -> None:
