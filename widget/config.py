@@ -226,9 +226,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         TOKEN_MAX_AGE=6 * 3600,
         # Conversations (contract 1.1): author edits, reader reports, likes.
         EDIT_WINDOW=_int(get("COMMENTS_EDIT_WINDOW", "900"), "COMMENTS_EDIT_WINDOW"),
-        REPORTS_TO_HOLD=_int(
-            get("COMMENTS_REPORTS_TO_HOLD", "3"), "COMMENTS_REPORTS_TO_HOLD", 1
-        ),
+        REPORTS_TO_HOLD=_int(get("COMMENTS_REPORTS_TO_HOLD", "3"), "COMMENTS_REPORTS_TO_HOLD", 1),
         LIKE_LABEL=_like_label(get("COMMENTS_LIKE_LABEL", "Like")),
         # Likes and reports: their own limits per client, apart from posting.
         REACTION_LIMITS=_limits(

@@ -29,10 +29,6 @@ CSP = (
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 @bp.before_request
 def require_admin() -> Response | None:
     g.admin = signin.current()

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import Comment, Status
 from ..moderation import ModerationError, actions
 from ..moderation.selection import Selection, count, latest_id
-from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, plural
+from ..ops.cli import plural
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status
 from .forms import BulkForm, ConfirmForm, FilterForm
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}

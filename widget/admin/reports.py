@@ -17,8 +17,9 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from ..moderation import ModerationError
 from ..moderation import reports as queue
+from ..ops.cli import plural
 from ..public.forms import readable
-from .blueprint import PER_PAGE, bad_request, bp, plural
+from .blueprint import PER_PAGE, bad_request, bp
 from .comments import parents_of
 from .forms import IdListField
 

@@ -11,7 +11,8 @@ from ..extensions import db
 from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
 from ..moderation import ModerationError, actions, bans, selection
 from ..moderation import rules as moderation_rules
-from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, plural, safe_next
+from ..ops.cli import plural
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, safe_next
 from .forms import (
     BAN_DURATIONS,
     BAN_LABELS,

@@ -108,7 +108,7 @@ def list_comments(article_id: str) -> Response:
 def list_replies(article_id: str, comment_id: int) -> Response:
     articles.require_valid_id(article_id)
     if comment_id > MAX_ID:
-        abort_json(404, "not_found", "No such comment on this article.")
+        listing.comment_not_found()
     limit, cursor = _page_params(listing.REPLIES)
     key = listing.page_key(article_id, listing.REPLIES, limit, cursor, thread_id=comment_id)
     return listing.respond(key, LIST_CACHE_CONTROL)

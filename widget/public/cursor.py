@@ -10,7 +10,6 @@ from ..models import MAX_ID
 
 # The first letter of each order, as written in its cursors.
 _PREFIXES = {"newest": "n", "oldest": "o", "top": "t", "replies": "r"}
-_MAX_LIKES = MAX_ID
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Cursor:
             if not likes_text.isdigit():
                 raise ValueError("bad cursor")
             likes = int(likes_text)  # at most 31 digits: the cursor's length bounds it
-            if likes > _MAX_LIKES:
+            if likes > MAX_ID:
                 raise ValueError("bad cursor")
         # ASCII by now (decoded as such), so isdigit() admits 0-9 only.
         if not position.isdigit():

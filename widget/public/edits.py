@@ -30,7 +30,7 @@ from ..models import MAX_ID, Comment, Status, body_hash, iso_utc, utcnow
 from ..moderation import actions, defences
 from ..moderation.selection import Selection
 from ..privacy import sender_hash
-from . import api
+from . import api, listing
 from .api import bp
 from .edit_tokens import token_hash, window_end
 from .forms import CommentForm
@@ -101,7 +101,7 @@ def _own_comment(article_id: str, comment_id: int) -> Comment:
             )
         )
     if comment is None:
-        abort_json(404, "not_found", "No such comment on this article.")
+        listing.comment_not_found()
     if not _holds_token(comment):
         abort_json(
             403,

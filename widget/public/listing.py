@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import select
@@ -168,7 +168,7 @@ def _replies_content(key: PageKey, after: Cursor | None) -> dict[str, object]:
     assert key.thread_id is not None  # noqa: S101 (narrowing for the type checker)
     root = thread_pages.listed_root(key.article_id, key.thread_id)
     if root is None:
-        abort_json(404, "not_found", "No such comment on this article.")
+        comment_not_found()
     replies, following = thread_pages.replies_page(root, key.limit, after)
     return {
         "comment_id": root.id,
@@ -199,3 +199,8 @@ def respond(key: PageKey, cache_control: str) -> Response:
     if key.thread_id is None:
         body = body[:-1] + ',"form":' + form_json(key.article_id) + "}"
     return Response(body, headers=headers, content_type="application/json")
+
+
+def comment_not_found() -> NoReturn:
+    """The 404 of every route about one comment that this article does not show."""
+    abort_json(404, "not_found", "No such comment on this article.")

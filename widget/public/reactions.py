@@ -19,7 +19,7 @@ inventing voter ids gets nowhere and learns nothing. The reports' rules
 from __future__ import annotations
 
 import re
-from typing import Any, NoReturn
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Response, current_app
@@ -27,12 +27,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import articles
-from ..errors import abort_json, json_response
+from ..errors import json_response
 from ..extensions import client_address, db, limiter
 from ..models import MAX_ID, Comment, Like, ReportReason
 from ..moderation import reports, text
 from ..privacy import sender_hash
-from . import api
+from . import api, listing
 from .api import bp
 
 VOTER = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -67,10 +67,6 @@ def _voter_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     return {"voter": ["A voter is the box's random id: 16 to 64 letters, digits, - or _."]}
 
 
-def _not_found() -> NoReturn:
-    abort_json(404, "not_found", "No such comment on this article.")
-
-
 # --- likes ---------------------------------------------------------------------
 
 
@@ -80,12 +76,12 @@ def like(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
     api.refuse_fields(_voter_errors(data))
     if comment_id > MAX_ID:
-        _not_found()
+        listing.comment_not_found()
     voter, client = data["voter"], sender_hash(client_address())
     locked = reports.lock_published(article_id, comment_id)
     if locked is None:
         db.session.rollback()
-        _not_found()
+        listing.comment_not_found()
     db.session.add(Like(comment_id=comment_id, voter=voter, client_hash=client))
     try:
         db.session.flush()
@@ -104,11 +100,11 @@ def unlike(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
     api.refuse_fields(_voter_errors(data))
     if comment_id > MAX_ID:
-        _not_found()
+        listing.comment_not_found()
     locked = reports.lock_published(article_id, comment_id)
     if locked is None:
         db.session.rollback()
-        _not_found()
+        listing.comment_not_found()
     removed = db.session.execute(
         delete(Like).where(Like.comment_id == comment_id, Like.voter == data["voter"]),
         execution_options=_QUIET,
@@ -162,9 +158,9 @@ def report(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
     checked = _checked_report(data)
     if comment_id > MAX_ID:
-        _not_found()
+        listing.comment_not_found()
     if not reports.file(article_id, comment_id, checked):
-        _not_found()
+        listing.comment_not_found()
     return json_response({"status": "received"}, 202)
 
 
