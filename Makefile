@@ -51,6 +51,7 @@ mutate: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/spam.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache mutants

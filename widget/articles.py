@@ -7,10 +7,9 @@ import re
 from collections.abc import Mapping
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import cache
+from .database import upsert
 from .errors import abort_json
 from .extensions import db
 from .models import Article
@@ -34,10 +33,8 @@ def require_valid_id(article_id: str) -> None:
 
 def ensure(article_id: str) -> None:
     """Create the article's row if it is missing; safe under concurrency."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
-        insert(Article)
+        upsert(Article)
         .values(id=article_id, closed=False, published_count=0, version=0)
         .on_conflict_do_nothing(index_elements=["id"])
     )

@@ -228,6 +228,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         EDIT_WINDOW=_int(get("COMMENTS_EDIT_WINDOW", "900"), "COMMENTS_EDIT_WINDOW"),
         REPORTS_TO_HOLD=_int(get("COMMENTS_REPORTS_TO_HOLD", "3"), "COMMENTS_REPORTS_TO_HOLD", 1),
         LIKE_LABEL=_like_label(get("COMMENTS_LIKE_LABEL", "Like")),
+        # on: the learning filter holds likely spam; off: it only scores.
+        SPAM_FILTER=_flag(get("COMMENTS_SPAM_FILTER", "on"), "COMMENTS_SPAM_FILTER"),
         # Likes and reports: their own limits per client, apart from posting.
         REACTION_LIMITS=_limits(
             get("COMMENTS_REACTION_LIMITS", "30/minute;300/hour"), "COMMENTS_REACTION_LIMITS"

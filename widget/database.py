@@ -1,4 +1,5 @@
-"""Engine set-up that depends on the database: SQLite pragmas."""
+"""What depends on the database: SQLite pragmas, and the INSERT that can
+say what to do on a conflict (both PostgreSQL and SQLite have one)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .extensions import db
 
@@ -28,3 +31,10 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def upsert(table: Any) -> Any:
+    """``INSERT`` into ``table`` with ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update``, in the current database's dialect."""
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -135,6 +137,12 @@ class Comment(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # What the admin wrote when removing it (the author's statement of reasons).
     decision: Mapped[str | None] = mapped_column(String(1000), default=None)
+
+    # --- the learning spam filter (moderation/learning.py)
+    # Its score when posted or last edited: the share of the good comments it
+    # learnt from that score lower (0.995: more spam-like than 99.5% of them).
+    # None: the filter had not learnt enough to judge.
+    spam_score: Mapped[float | None] = mapped_column(Float, default=None)
 
     __table_args__ = (
         # Listing one article newest- or oldest-first, and counting it: the
@@ -340,3 +348,59 @@ class Report(db.Model):
         # The Reported queue: open reports, newest first.
         Index("ix_reports_resolved_comment", "resolved_at", "comment_id"),
     )
+
+
+# The learning spam filter (moderation/learning.py) --------------------------
+
+
+class SpamExample(db.Model):
+    """One text the filter learnt from, and as what: an admin's decision on a
+    comment (one per comment: deciding again moves it, never counts it twice)
+    or a row of a training file (one per text)."""
+
+    __tablename__ = "spam_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), default=None, unique=True
+    )
+    # sha256 of a training file's text; None for a comment's.
+    digest: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    # As learnt: unlearning subtracts exactly what was added, even after an edit.
+    text: Mapped[str] = mapped_column(Text)
+    is_spam: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpamCount(db.Model):
+    """In how many spam and good texts a hashed feature appeared."""
+
+    __tablename__ = "spam_counts"
+
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    spam: Mapped[int] = mapped_column(Integer, default=0)
+    ham: Mapped[int] = mapped_column(Integer, default=0)
+    # The filter's revision that last changed it: a process catches up by
+    # reading only the rows changed since the revision it holds.
+    revision: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class SpamFilterState(db.Model):
+    """The filter's one row: its revision, totals and calibration."""
+
+    __tablename__ = "spam_filter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # New for every model: a process holding another database's (a restore, a
+    # test's) must not take a revision number of this one as its own.
+    model_id: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    spam_docs: Mapped[int] = mapped_column(Integer, default=0)
+    ham_docs: Mapped[int] = mapped_column(Integer, default=0)
+    spam_total: Mapped[int] = mapped_column(Integer, default=0)
+    ham_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Chosen from the data (classifier.calibrate); None until it has learnt enough.
+    threshold: Mapped[float | None] = mapped_column(Float, default=None)
+    ham_scores: Mapped[str] = mapped_column(Text, default="[]")  # JSON, ascending
+    # Decisions learnt since the threshold was last chosen.
+    since_calibration: Mapped[int] = mapped_column(Integer, default=0)

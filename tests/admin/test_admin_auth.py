@@ -35,7 +35,7 @@ SAME_MESSAGE = "That name and password do not match an admin."
 
 def admin_routes(app: Flask) -> list[tuple[str, str]]:
     """(method, url) for every /admin route but the login page, with sample arguments."""
-    samples = {"sender": "abc123", "phrase_id": "1", "change": "close"}
+    samples = {"sender": "abc123", "phrase_id": "1", "change": "close", "comment_id": "1"}
     routes = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.") or rule.endpoint == "admin.login":

@@ -298,3 +298,28 @@ def test_audit_prints_the_latest_entries(app: Flask, runner: FlaskCliRunner) -> 
     assert len(output) == 2
     assert "empty_spam" in output[0] and "close_article" in output[1]
     assert all("cli" in line for line in output)
+
+
+def test_comments_spam_likely_spam_marks_only_what_the_filter_scored_as_likely(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    with app.app_context():
+        for author, score in (("Over", 0.995), ("At", 0.99), ("Under", 0.9899), ("Unscored", None)):
+            db.session.add(
+                Comment(
+                    article_id="a1",
+                    author=author,
+                    body=LONG_BODY,
+                    sender_hash=author,
+                    spam_score=score,
+                )
+            )
+        db.session.commit()
+
+    result = runner.invoke(args=["comments", "spam", "--likely-spam"])
+
+    assert result.exit_code == 0, result.output
+    assert "Marked as spam: 2 comments." in result.output
+    with app.app_context():
+        spam = set(db.session.scalars(db.select(Comment.author).where(Comment.status == "spam")))
+    assert spam == {"Over", "At"}

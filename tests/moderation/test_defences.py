@@ -44,6 +44,7 @@ def test_every_reason_code_is_explained() -> None:
         "too_many_links",
         "pre_moderation",
         "first_comment",
+        "likely_spam",
     }
 
 
@@ -137,6 +138,34 @@ def test_the_same_text_on_the_article_again_within_a_day_is_422(strict_app: Flas
     assert next_day.status_code == 201
 
 
+def test_a_short_text_said_by_two_readers_is_a_coincidence_not_a_wave(tmp_path) -> None:
+    # "Like" four times from four people under one YouTube video: real, and good.
+    app = make_app(tmp_path, DUPLICATE_WINDOW=DAY, MIN_LENGTH=1)
+    short = "x" * 59  # one under COINCIDENCE_LENGTH
+    long = "x" * 60
+
+    first, second = reader(app, "192.0.2.10"), reader(app, "192.0.2.11")
+    results = {
+        "first Like": post_comment(first, "a1", body="Like").status_code,
+        "another reader's Like": post_comment(second, "a1", body="Like").status_code,
+        "the same reader's Like again": post_comment(first, "a1", body="Like").status_code,
+        "59 characters": post_comment(first, "a1", body=short).status_code,
+        "59 from another reader": post_comment(second, "a1", body=short).status_code,
+        "60 characters": post_comment(first, "a1", body=long).status_code,
+        "60 from another reader": post_comment(second, "a1", body=long).status_code,
+    }
+
+    assert results == {
+        "first Like": 201,
+        "another reader's Like": 201,
+        "the same reader's Like again": 422,
+        "59 characters": 201,
+        "59 from another reader": 201,
+        "60 characters": 201,
+        "60 from another reader": 422,
+    }
+
+
 def test_the_same_text_on_another_article_passes(strict_app: Flask) -> None:
     client = strict_app.test_client()
     assert post_comment(client, "a1").status_code == 201
@@ -213,6 +242,35 @@ def test_real_text_is_not_padding(text: str) -> None:
 def test_padding_is_refused_with_a_reason(text: str, words: str) -> None:
     problem = padding_problem(text, 50)
     assert problem is not None and words in problem
+
+
+# Good comments from the YouTube Spam Collection that the padding rules used
+# to refuse where the minimum is 1: nothing was padded to reach it.
+SHORT_AND_GOOD = ["I love", "Awesome", "Like", "Waka waka", "wow", ":)", "lol", "Shakira :-*"]
+
+
+@pytest.mark.parametrize("text", SHORT_AND_GOOD)
+def test_short_text_is_not_padding_when_it_needs_none(tmp_path, text: str) -> None:
+    assert padding_problem(text, 1) is None
+    app = make_app(tmp_path, MIN_LENGTH=1)
+    assert post_comment(app.test_client(), "a1", body=text).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("text", "minimum", "refused"),
+    [
+        ("hahahaha", 1, False),  # no minimum to reach: a laugh
+        ("hahahaha ha", 8, True),  # two different letters reaching 8
+        ("so true wow " * 6 + "yes", 1, False),
+        ("so true wow " * 6 + "yes", 20, True),  # 4 different words, 17 characters of them
+        ("The quick brown fox jumps over the lazy dog. " * 40, 44, False),
+        ("The quick brown fox jumps over the lazy dog. " * 40, 50, True),
+    ],
+)
+def test_a_padding_rule_fires_only_when_padding_reaches_the_minimum(
+    text: str, minimum: int, refused: bool
+) -> None:
+    assert (padding_problem(text, minimum) is not None) is refused
 
 
 def test_padding_is_a_422_that_says_why(app: Flask, client: FlaskClient) -> None:

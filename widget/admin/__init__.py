@@ -12,8 +12,9 @@ checked app-wide by CSRFProtect. Every action goes through
 
 ``blueprint.py`` holds ``bp`` and what every page shares. The views live by
 area: ``auth`` (sign-in, sign-out; sessions and limits are in ``signin.py``),
-``dashboard``, ``comments`` (list and bulk actions) and ``rules`` (senders,
-bans, rules, audit log); importing this package imports them, which
+``dashboard``, ``comments`` (list, bulk actions, a comment's page with what
+the spam filter saw), ``reports`` and ``rules`` (senders, bans, rules, the
+spam filter's state, audit log); importing this package imports them, which
 registers their routes on ``bp``.
 """
 

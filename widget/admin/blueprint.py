@@ -3,6 +3,7 @@ strict headers, error pages, template helpers."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,6 +106,14 @@ def admin_time(value: datetime | None) -> str:
     if value is None:
         return "never"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@bp.app_template_filter("spam_percent")
+def spam_percent(score: float) -> str:
+    """A stored spam score as admins read it: 0.9964 -> "99.6%". Rounded
+    down, so a score just under the likely-spam line never reads as on it."""
+    tenths = math.floor(round(score * 1000, 6))
+    return f"{tenths / 10:.1f}%"
 
 
 @bp.context_processor

@@ -1,4 +1,5 @@
-"""The comments list, its filters, bulk actions, and emptying spam."""
+"""The comments list, its filters, bulk actions, a comment's own page (with
+what the spam filter saw in it), and emptying spam."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Comment, Status
-from ..moderation import ModerationError, actions
+from ..moderation import ModerationError, actions, classifier, learning
 from ..moderation.selection import Selection, count, latest_id
 from ..ops.cli import plural
-from .blueprint import PER_PAGE, bad_request, bp, counts_by_status
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, safe_next
 from .forms import BulkForm, ConfirmForm, FilterForm
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
 EXCERPT = 80  # characters of the answered comment shown with a reply
+EXPLAINED = 12  # features shown on a comment's page, the strongest first
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def _selection_from_args() -> tuple[FilterForm, Selection]:
             article_id=form.article.data,
             search=form.q.data,
             sender=form.sender.data,
+            likely_spam=form.likely_spam.data,
         )
     except ModerationError as error:
         abort(400, description=str(error))
@@ -122,7 +125,8 @@ def _list_changed(form: BulkForm, matching: Selection) -> tuple[str, int]:
 @bp.post("/comments/bulk")
 def bulk() -> Response | tuple[str, int]:
     _, matching = _selection_from_args()
-    back = url_for("admin.comments", **matching.filters())
+    # A comment's own page sends ?next= to come back to it; the list, its filter.
+    back = safe_next(request.args.get("next"), url_for("admin.comments", **matching.filters()))
     form = BulkForm(formdata=request.form)
     if not form.validate():
         bad_request(form)
@@ -138,6 +142,55 @@ def bulk() -> Response | tuple[str, int]:
     changed = actions.change_status(selection, form.action.data, g.admin.name)
     flash(f"{DONE[form.action.data]}: {plural(changed, 'comment')}.", "success")
     return redirect(back)
+
+
+# --- one comment ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One feature the filter saw in a comment, named as an admin reads it."""
+
+    kind: str  # "word", "words", "letters" (a piece of a word), "link" or "link to"
+    shown: str
+    weight: float  # log-odds: > 0 pushes towards spam, < 0 towards good
+
+    @property
+    def towards(self) -> str:
+        return "spam" if self.weight > 0 else "good" if self.weight < 0 else "neither"
+
+
+def weight(token: str, value: float) -> Weight:
+    """classifier.tokens names: "~" marks character n-grams (spaces are word
+    edges, shown as ␣), "host:" a link's host, a space a pair of words."""
+    if token.startswith("~"):
+        return Weight("letters", token[1:].replace(" ", "␣"), value)
+    if token == classifier.LINK:
+        return Weight("link", "any link", value)
+    if token.startswith("host:"):
+        return Weight("link to", token.removeprefix("host:"), value)
+    return Weight("words" if " " in token else "word", token, value)
+
+
+@bp.get("/comments/<int(max=2147483647):comment_id>")
+def comment(comment_id: int) -> str:
+    found = db.session.get(Comment, comment_id)
+    if found is None:
+        abort(404, description=f"There is no comment #{comment_id}.")
+    model = learning.current()
+    weights = None
+    if model.trusted:  # an untrained filter's weights would explain nothing
+        weights = [weight(token, value) for token, value in learning.explain(found.body, EXPLAINED)]
+    return render_template(
+        "admin/comment.html",
+        c=found,
+        parent=parents_of([found]).get(found.parent_id),
+        weights=weights,
+        learnt={"spam": model.counts.spam_docs, "good": model.counts.ham_docs},
+        trusted_examples=learning.TRUSTED_EXAMPLES,
+        likely_rank=learning.LIKELY_RANK,
+        bulk=BulkForm(formdata=None),
+    )
 
 
 @bp.get("/comments/empty-spam")

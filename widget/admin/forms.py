@@ -108,6 +108,8 @@ class FilterForm(FlaskForm):
             Regexp(r"^[0-9A-Za-z_-]{1,64}$", message="A sender is a hash from the list."),
         ],
     )
+    # Scored at or above learning.LIKELY_RANK when posted; "1" in the query string.
+    likely_spam = BooleanField("Likely spam", false_values=("", "0", "false", "off"))
     page = IntegerField(
         "Page",
         validators=[Optional(), NumberRange(min=1, max=10**9, message="Pages are numbered 1 up.")],

@@ -1,4 +1,5 @@
-"""Senders and bans, the moderation rules, and the audit log."""
+"""Senders and bans, the moderation rules, the spam filter's state, and the
+audit log."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
-from ..moderation import ModerationError, actions, bans, selection
+from ..moderation import ModerationError, actions, bans, learning, selection
 from ..moderation import rules as moderation_rules
 from ..ops.cli import plural
 from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, safe_next
@@ -82,6 +83,7 @@ def lift_ban(sender: str) -> Response:
 @bp.get("/rules")
 def rules() -> str:
     current = moderation_rules.settings()
+    spam_filter = learning.current()
     settings_form = SettingsForm(
         formdata=None,
         pre_moderation={None: "default", True: "on", False: "off"}[current.pre_moderation],
@@ -99,6 +101,9 @@ def rules() -> str:
         closed=actions.closed_articles(),
         confirm=ConfirmForm(formdata=None),
         now=utcnow(),
+        spam_learnt={"spam": spam_filter.counts.spam_docs, "good": spam_filter.counts.ham_docs},
+        spam_trusted=spam_filter.trusted,
+        trusted_examples=learning.TRUSTED_EXAMPLES,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import articles, threads
 from ..extensions import db
 from ..models import Article, AuditEntry, Comment, Report, Status, utcnow
-from . import ModerationError
+from . import ModerationError, learning
 from .selection import Selection, clean_article_id
 
 # What each bulk action does to a comment's status.
@@ -25,6 +25,9 @@ ACTIONS: dict[str, Status] = {
     "spam": Status.SPAM,
     "delete": Status.DELETED,
 }
+# What the spam filter learns from each action (is it spam?); deleting says
+# nothing about spam.
+LESSONS: dict[str, bool] = {"approve": False, "spam": True}
 
 
 # --- the audit log -----------------------------------------------------------
@@ -91,6 +94,8 @@ def change_status(selection: Selection, action: str, actor: str) -> int:
         raise ModerationError("The action is approve, spam or delete.")
     if action == "approve":
         _review_reported(selection)  # first: the selection may be "status=pending"
+    if action in LESSONS:  # first, for the same reason
+        learning.learn_decision(selection.conditions(), LESSONS[action])
     changed = _set_status(selection, ACTIONS[action])
     record(actor, action, selection.describe(), changed)
     db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Ban, Status, utcnow
-from . import ModerationError, text
+from . import ModerationError, learning, text
 from .actions import _set_status, record
 from .selection import Selection, clean_sender
 
@@ -55,7 +55,10 @@ def ban(
         db.session.add(entry)
     entry.expires_at, entry.note, entry.network = expires_at, note, network
     entry.created_at, entry.created_by = now, actor[:80]
-    spammed = _set_status(Selection(sender=sender), Status.SPAM) if mark_spam else 0
+    spammed = 0
+    if mark_spam:
+        learning.learn_decision(Selection(sender=sender).conditions(), is_spam=True)
+        spammed = _set_status(Selection(sender=sender), Status.SPAM)
     lasting = f"for {days} day{'s' if days != 1 else ''}" if days else "until lifted"
     who = f"network {network}" if network else f"sender {sender}"
     detail = f"{who} {lasting}" + (f" ({note})" if note else "")

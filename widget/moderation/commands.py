@@ -4,7 +4,7 @@ Every command calls the same code the admin area uses (``actions``, ``bans``,
 ``rules``), so each action is written once and audited once.
 
     flask --app wsgi comments approve|spam|delete [--sender H] [--article A] …
-    flask --app wsgi spam purge
+    flask --app wsgi spam purge | train FILE.csv --text C --label C | evaluate …
     flask --app wsgi article close|reopen ID
     flask --app wsgi ban SENDER|--address ADDRESS-OR-CIDR [--days N | --forever] [--spam]
     flask --app wsgi unban SENDER|ADDRESS-OR-CIDR
@@ -15,6 +15,9 @@ Every command calls the same code the admin area uses (``actions``, ``bans``,
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -24,7 +27,7 @@ from .. import privacy
 from ..extensions import db
 from ..models import AuditEntry
 from ..ops.cli import ACTOR, friendly, plural
-from . import actions, bans, rules
+from . import actions, bans, rules, training
 from .selection import Selection
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
@@ -42,6 +45,9 @@ def _bulk_command(action: str, summary: str) -> None:
     @click.option("--status", help="Only comments with this status.")
     @click.option("--search", help="Only comments whose text, name or email contains this.")
     @click.option("--id", "ids", type=int, multiple=True, help="This comment (repeatable).")
+    @click.option(
+        "--likely-spam", is_flag=True, help="Only comments the spam filter finds likely spam."
+    )
     @click.option("--all", "everything", is_flag=True, help="No filter: every comment.")
     @friendly
     def command(
@@ -50,10 +56,16 @@ def _bulk_command(action: str, summary: str) -> None:
         status: str | None,
         search: str | None,
         ids: tuple[int, ...],
+        likely_spam: bool,
         everything: bool,
     ) -> None:
         selection = Selection.of(
-            ids=ids or None, status=status, article_id=article_id, search=search, sender=sender
+            ids=ids or None,
+            status=status,
+            article_id=article_id,
+            search=search,
+            sender=sender,
+            likely_spam=likely_spam,
         )
         if selection.is_everything and not everything:
             raise click.UsageError("Give a filter (--sender, --article, …) or --all.")
@@ -65,7 +77,7 @@ _bulk_command("approve", "Approve (publish) the matching comments.")
 _bulk_command("spam", "Mark the matching comments as spam.")
 _bulk_command("delete", "Delete the matching comments (kept, with status 'deleted').")
 
-spam_cli = AppGroup("spam", help="Spam housekeeping.")
+spam_cli = AppGroup("spam", help="Spam housekeeping and the learning filter.")
 
 
 @spam_cli.command("purge")
@@ -74,6 +86,48 @@ def purge_spam() -> None:
     """Remove every spam comment for good."""
     removed = actions.empty_spam(ACTOR)
     click.echo(f"Removed {plural(removed, 'spam comment')}.")
+
+
+def _labelled_file(command: Callable[..., None]) -> Callable[..., None]:
+    """FILE.csv --text COLUMN --label COLUMN, read into ``labelled``."""
+
+    @click.argument("path", metavar="FILE.csv")
+    @click.option("--text", "text_column", required=True, help="The column holding the text.")
+    @click.option(
+        "--label", "label_column", required=True, help="The column saying spam (1) or good (0)."
+    )
+    @friendly
+    @functools.wraps(command)
+    def read(path: str, text_column: str, label_column: str) -> None:
+        command(path, training.read(path, text_column, label_column))
+
+    return read
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} of {whole:,} ({part / whole:.1%})" if whole else "none in the file"
+
+
+@spam_cli.command("train")
+@_labelled_file
+def train_spam(path: str, labelled: training.Labelled) -> None:
+    """Learn from a labelled CSV file (label 1 or spam: spam; 0 or ham: good)."""
+    learnt = training.train(labelled, path, ACTOR)
+    known = len(labelled.texts) - learnt
+    click.echo(
+        f"Learnt {plural(learnt, 'text')} from {path} ({labelled.spam:,} spam, "
+        f"{labelled.good:,} good in the file; {known:,} already known as such; "
+        f"{labelled.blank:,} blank skipped)."
+    )
+
+
+@spam_cli.command("evaluate")
+@_labelled_file
+def evaluate_spam(path: str, labelled: training.Labelled) -> None:
+    """How much of a labelled CSV file the filter would hold, as it is now."""
+    result = training.evaluate(labelled)
+    click.echo(f"Spam held: {_share(result.spam_held, result.spam)}")
+    click.echo(f"Good comments held: {_share(result.good_held, result.good)}")
 
 
 # --- articles ------------------------------------------------------------------

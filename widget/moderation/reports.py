@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Comment, Report, ReportReason, Status, utcnow
-from . import ModerationError, actions, text
+from . import ModerationError, actions, learning, text
 from .selection import Selection
 
 # The reason code of a comment held by readers' reports (defences.REASONS words it).
@@ -262,6 +262,7 @@ def keep(ids: Iterable[int], actor: str) -> int:
     held = db.session.scalars(
         select(Comment.id).where(Comment.id.in_(queued), Comment.reason == HELD_REASON)
     ).all()
+    learning.learn_decision([Comment.id.in_(queued)], is_spam=False)  # kept: a good comment
     if held:  # still held: one an admin marked as spam meanwhile stays spam
         actions._set_status(Selection.of(ids=held, status=Status.PENDING), Status.PUBLISHED)
     db.session.execute(

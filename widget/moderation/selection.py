@@ -1,6 +1,6 @@
 """Which comments an action applies to: a filter built from untrusted values
-(ids, status, article, sender, text), checked once, shared by the admin
-list, its bulk actions and the CLI."""
+(ids, status, article, sender, text, likely spam), checked once, shared by
+the admin list, its bulk actions and the CLI."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from .. import articles
 from ..extensions import db
 from ..models import MAX_ID, Comment, Status
-from . import ModerationError, text
+from . import ModerationError, learning, text
 
 MAX_SEARCH = 200
 SENDER_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -50,6 +50,8 @@ class Selection:
     article_id: str | None = None
     search: str | None = None
     sender: str | None = None
+    # Only comments the learning filter scored as likely spam when posted.
+    likely_spam: bool = False
     # Only comments up to this id: what a page showed, not what arrived since.
     up_to_id: int | None = None
 
@@ -61,6 +63,7 @@ class Selection:
         article_id: str | None = None,
         search: str | None = None,
         sender: str | None = None,
+        likely_spam: bool = False,
     ) -> Selection:
         """Build a selection from untrusted values, or raise ModerationError."""
         if ids is not None:
@@ -83,6 +86,7 @@ class Selection:
             article_id=clean_article_id(article_id) if article_id else None,
             search=search or None,
             sender=clean_sender(sender) if sender else None,
+            likely_spam=bool(likely_spam),
         )
 
     def up_to(self, last_id: int) -> Selection:
@@ -99,6 +103,7 @@ class Selection:
             "article": self.article_id,
             "q": self.search,
             "sender": self.sender,
+            "likely_spam": "1" if self.likely_spam else None,
         }
         return {name: str(value) for name, value in found.items() if value}
 
@@ -114,6 +119,8 @@ class Selection:
             where.append(Comment.article_id == self.article_id)
         if self.sender:
             where.append(Comment.sender_hash == self.sender)
+        if self.likely_spam:
+            where.append(Comment.spam_score >= learning.LIKELY_RANK)
         if self.search:
             pattern = _like_pattern(self.search)
             where.append(
@@ -129,9 +136,10 @@ class Selection:
         if self.ids is not None:
             shown = ", ".join(map(str, self.ids[:20])) + (" …" if len(self.ids) > 20 else "")
             return f"{len(self.ids)} chosen ({shown})"
-        described = "matching " + ", ".join(f"{k}={v}" for k, v in self.filters().items())
-        if not self.filters():
-            described = "every comment"
+        criteria = [f"{k}={v}" for k, v in self.filters().items() if k != "likely_spam"]
+        if self.likely_spam:
+            criteria.append("likely spam")
+        described = ("matching " + ", ".join(criteria)) if criteria else "every comment"
         if self.up_to_id is not None:
             described += f" up to #{self.up_to_id}"
         return described

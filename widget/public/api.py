@@ -287,6 +287,7 @@ def post_comment(article_id: str) -> Response:
         token=data.get("token"),
         extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
         banned=found.banned,
+        spam_model=found.spam_model,
     )
     verdict = defences.assess(draft, found.rules)
     # A token that vouches (in time or not) is used up by this post; a missing,
@@ -355,6 +356,7 @@ def _store(
         body=draft.body,
         status=verdict.status,
         reason=verdict.reason,
+        spam_score=draft.spam.rank,
         sender_hash=draft.sender_hash,
         token_digest=draft.token_digest if token_use else None,
         token_use=token_use,

@@ -27,7 +27,7 @@ from .. import articles
 from ..errors import abort_json, json_response
 from ..extensions import client_address, db
 from ..models import MAX_ID, Comment, Status, body_hash, iso_utc, utcnow
-from ..moderation import actions, defences
+from ..moderation import actions, defences, learning
 from ..moderation.selection import Selection
 from ..privacy import sender_hash
 from . import api, listing
@@ -149,8 +149,8 @@ def _edit(comment: Comment, data: dict[str, Any]) -> Status | None:
             "edit_limit_reached",
             f"A comment can be edited at most {MAX_EDITS} times, and this one has been.",
         )
-    verdict = _screen(comment, author, body)
-    return _save_edit(comment, author, body, verdict)
+    verdict, spam = _screen(comment, author, body)
+    return _save_edit(comment, author, body, verdict, spam)
 
 
 def _validated(data: dict[str, Any], comment: Comment) -> tuple[str, str]:
@@ -170,9 +170,12 @@ def _validated(data: dict[str, Any], comment: Comment) -> tuple[str, str]:
     return form.author.data, form.body.data
 
 
-def _screen(comment: Comment, author: str, body: str) -> defences.Verdict:
+def _screen(
+    comment: Comment, author: str, body: str
+) -> tuple[defences.Verdict, learning.Judgement]:
     """The defences' verdict on the edited comment, as on a post (refusals
-    raise), but for the form token: the edit token vouches instead."""
+    raise), but for the form token: the edit token vouches instead; and the
+    spam filter's view of the new text."""
     sender = sender_hash(client_address())
     found = defences.circumstances(comment.article_id, sender)
     if found.closed:
@@ -194,6 +197,7 @@ def _screen(comment: Comment, author: str, body: str) -> defences.Verdict:
         token=None,
         extra={},
         banned=banned,
+        spam_model=found.spam_model,
     )
     for check in defences.CHECKS:
         if check is defences.form_token:
@@ -203,12 +207,16 @@ def _screen(comment: Comment, author: str, body: str) -> defences.Verdict:
             continue
         verdict = check(draft, found.rules)
         if verdict is not None:
-            return verdict
-    return defences.Verdict(Status.PUBLISHED)
+            return verdict, draft.spam
+    return defences.Verdict(Status.PUBLISHED), draft.spam
 
 
 def _save_edit(
-    comment: Comment, author: str, body: str, verdict: defences.Verdict
+    comment: Comment,
+    author: str,
+    body: str,
+    verdict: defences.Verdict,
+    spam: learning.Judgement,
 ) -> Status | None:
     """Store the edit in the current transaction; the comment's status now,
     or None when the comment changed since it was read (nothing is stored)."""
@@ -220,6 +228,7 @@ def _save_edit(
         "body_hash": body_hash(body),
         "edited_at": utcnow(),
         "edit_count": Comment.edit_count + 1,
+        "spam_score": spam.rank,
     }
     if held and was == Status.PUBLISHED:
         values["reason"] = verdict.reason  # a held comment keeps why it waits
