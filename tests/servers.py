@@ -61,19 +61,26 @@ def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def migrate(env: dict[str, str]) -> None:
-    """Create the schema the way operators do: ``flask --app wsgi db upgrade``."""
+def flask_command(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """An operator's ``flask`` command, a process of its own, on the app
+    ``FLASK_APP`` names (``wsgi`` when unset); its output."""
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", env.get("FLASK_APP", "wsgi"), *args],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"db upgrade failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Create the schema the way operators do: ``flask --app wsgi db upgrade``."""
+    flask_command(env, "db", "upgrade", timeout=120)
 
 
 class Gunicorn:

@@ -13,8 +13,9 @@ from widget.errors import ApiError
 from widget.extensions import db
 from widget.models import Comment, body_hash
 from widget.moderation import bans, rules
-from widget.moderation.defences import REASONS, Draft, held_phrase, padding_problem, rejected_phrase
+from widget.moderation.defences import REASONS, Draft, held_phrase, rejected_phrase
 from widget.moderation.rules import Rules
+from widget.moderation.text import padding_problem
 
 from ..conftest import LONG_BODY, comments_url, form_token, make_app, post_comment
 

@@ -6,8 +6,6 @@ restart, and taught by an admin's decision on the CLI, which both then follow.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,25 +20,10 @@ from widget.models import Comment, SpamFilterState
 from widget.moderation import learning
 
 from ..conftest import comments_url, pg_url
-from ..servers import REPO, Gunicorn, migrate, server_env
+from ..servers import Gunicorn, flask_command, migrate, server_env
 from .test_spam_filter import LIBRARY, VIDEOS
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres]
-
-
-def flask_cli(env: dict[str, str], *args: str) -> str:
-    """An operator's command, a process of its own, on the same database."""
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def post(server: Gunicorn, article_id: str, body: str) -> tuple[int, dict[str, Any]]:
@@ -86,7 +69,7 @@ def test_two_instances_share_the_model_across_a_restart_and_a_decision(
     migrate(env)
     # One video makes the filter trusted (175 texts of each class); four would
     # add twenty seconds and nothing this test is about.
-    learnt = flask_cli(
+    learnt = flask_command(
         env, "spam", "train", str(VIDEOS[0]), "--text", "CONTENT", "--label", "CLASS"
     )
     assert learnt.startswith("Learnt 349 texts")
@@ -116,7 +99,7 @@ def test_two_instances_share_the_model_across_a_restart_and_a_decision(
         # follow the new revision.
         was = revision(database)
         held = [answer["id"] for _, answer in first] + [restarted["id"]]
-        approved = flask_cli(env, "comments", "approve", *(f"--id={i}" for i in held))
+        approved = flask_command(env, "comments", "approve", *(f"--id={i}" for i in held))
         assert approved.strip() == "Approved: 3 comments."
         assert revision(database) > was
 

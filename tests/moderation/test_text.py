@@ -108,7 +108,7 @@ TEXT_FUNCTIONS: dict[str, Callable[[str], object]] = {
     "stream_safe": text.stream_safe,
     "skeleton": text.skeleton,
     "rules.normalise": rules.normalise,
-    "padding_problem": lambda value: defences.padding_problem(value, 50),
+    "padding_problem": lambda value: text.padding_problem(value, 50),
     "phrase_matching": _phrase_matching,
     "too_many_links": _too_many_links,
 }

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from ..conftest import LONG_BODY, REDIS_URL, pg_url
-from ..servers import REPO, free_port, migrate, server_env
+from ..servers import REPO, flask_command, free_port, migrate, server_env
 
 SECRET_KEY = "scale-out-test-secret-of-32-chars-or-more"
 
@@ -151,17 +151,7 @@ def cluster(tmp_path, pg_schema: str, redis_prefix: str) -> Iterator[tuple[Insta
 
 def admin_cli(instance: Instance, *args: str) -> str:
     """An operator's ``flask`` command against the same database and Redis."""
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", *args],
-        cwd=REPO,
-        env=instance.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return flask_command(instance.env, *args, timeout=120)
 
 
 def test_two_instances_share_limits_listings_and_admin_actions(cluster) -> None:

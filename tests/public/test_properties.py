@@ -29,8 +29,7 @@ from sqlalchemy import select, update
 from widget import articles
 from widget.extensions import db
 from widget.models import Comment, Status
-from widget.moderation.defences import padding_problem
-from widget.moderation.text import TRIM_CHARS
+from widget.moderation.text import TRIM_CHARS, padding_problem
 
 from ..conftest import LONG_BODY, comments_url, form_token, make_app
 

@@ -29,12 +29,10 @@ Held for moderation (202):
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from itertools import pairwise
 from typing import Any
 
 from flask import current_app
@@ -218,57 +216,8 @@ def banned_sender(draft: Draft, rules: Rules) -> None:
         )
 
 
-_RUN = re.compile(r"(.)\1{3,}", re.DOTALL)  # the same character 4+ times
-_SPACES = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?\n]+")
-_ZLIB_OVERHEAD = 8  # bytes zlib adds to any text: its header and checksum
-
-
-def padding_problem(body: str, minimum: int) -> str | None:
-    """Why ``body`` looks padded to reach ``minimum`` characters, or None.
-
-    Each rule estimates what is left of the text without its padding, and
-    fires only when that falls short of the minimum: padding is what made
-    the comment long enough. A short comment that needs no padding ("Waka
-    waka" where the minimum is 1) is never refused for looking like it.
-    """
-    squeezed = _RUN.sub(r"\1\1\1", _SPACES.sub(" ", body))
-    if len(squeezed) < minimum:
-        return (
-            "Your comment reaches the minimum length only by repeating characters "
-            f"or spaces: without them it has {len(squeezed)} of the {minimum} needed."
-        )
-    words = _WORD.findall(body.casefold())
-    repeats = sum(len(w) + 1 for previous, w in pairwise(words) if w == previous)
-    if len(squeezed) - repeats < minimum:
-        return (
-            "Your comment reaches the minimum length only by repeating words: "
-            f"please write {minimum} characters of real text."
-        )
-    if len(set(body.casefold()) - set(" \t\r\n")) <= min(6, minimum - 1):
-        return "Your comment uses too few different characters to be read as text."
-    different = set(words)
-    few = 8 <= len(words) <= 100 and len(different) * 3 < len(words)
-    if few and sum(len(w) + 1 for w in different) < minimum:
-        return "Your comment repeats the same few words over and over."
-    raw = body.encode()
-    if len(raw) >= 400:
-        squeezed_size = len(zlib.compress(raw)) - _ZLIB_OVERHEAD
-        if squeezed_size < len(raw) * 0.12 and _unrepeated(body, squeezed_size) < minimum:
-            return "Your comment repeats the same passage over and over."
-    return None
-
-
-def _unrepeated(body: str, squeezed_size: int) -> int:
-    """About how long ``body`` is said once: its different sentences, or what
-    zlib squeezes it to, whichever is shorter."""
-    sentences = {part.strip().casefold() for part in _SENTENCE_END.split(body)} - {""}
-    return min(squeezed_size, sum(len(part) + 1 for part in sentences))
-
-
 def padded(draft: Draft, rules: Rules) -> None:
-    problem = padding_problem(draft.body, current_app.config["MIN_LENGTH"])
+    problem = text.padding_problem(draft.body, current_app.config["MIN_LENGTH"])
     if problem:
         _refuse(problem)
 
