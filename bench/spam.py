@@ -50,6 +50,7 @@ from flask import Flask  # noqa: E402
 
 from widget import create_app  # noqa: E402
 from widget.extensions import db  # noqa: E402
+from widget.models import Comment  # noqa: E402
 from widget.moderation import classifier, learning, training  # noqa: E402
 
 
@@ -161,7 +162,7 @@ def run_fold(held_out: Path, folder: Path) -> Fold:
         if answer.status_code == 202:
             with app.app_context():
                 reason = db.session.scalar(
-                    db.select(learning.Comment.reason).where(learning.Comment.id == data["id"])
+                    db.select(Comment.reason).where(Comment.id == data["id"])
                 )
             why = f"held: {reason}"
         else:

@@ -6,8 +6,6 @@ replies and whether the listing shows it. On SQLite and PostgreSQL, through
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,27 +14,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from ..conftest import pg_url
-from ..servers import REPO
+from ..servers import SECRET_KEY, flask_command
 
 BEFORE = "f44bced2acfa"  # the last 1.0 revision
 
 
 def flask(database_url: str, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env.update(
-        COMMENTS_DATABASE_URL=database_url,
-        COMMENTS_SECRET_KEY="migrations-test-secret-of-32-chars-or-more",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    env.update(COMMENTS_DATABASE_URL=database_url, COMMENTS_SECRET_KEY=SECRET_KEY)
+    flask_command(env, *args, timeout=120)
 
 
 # id, parent_id, status: a thread three deep, a held top-level comment that was

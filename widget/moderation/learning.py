@@ -64,7 +64,6 @@ class Judgement:
 
     rank: float | None = None
     likely: bool = False
-    score: float = 0.0
 
 
 # --- the model each process keeps ----------------------------------------------
@@ -161,15 +160,16 @@ def current(revision: Revision | object = UNKNOWN) -> _Model:
 
 def judge(text: str, revision: Revision | object = UNKNOWN) -> Judgement:
     model = current(revision)
-    if not model.trusted or model.calibration is None:
+    calibration = model.calibration
+    if not model.trusted or calibration is None:
         return Judgement()
     score = model.counts.score(classifier.features(text), model.vocabulary)
-    likely = score > model.calibration.threshold
+    likely = score > calibration.threshold
     # The rank comes from a sample of the good comments' scores: kept on the
     # side of the line the threshold put the comment, so the two always agree.
-    rank = model.calibration.rank(score)
+    rank = calibration.rank(score)
     rank = max(rank, LIKELY_RANK) if likely else min(rank, LIKELY_RANK - 0.0001)
-    return Judgement(round(rank, 4), likely, score)
+    return Judgement(round(rank, 4), likely)
 
 
 def explain(text: str, limit: int = 8) -> list[tuple[str, float]]:
@@ -212,19 +212,13 @@ def learn(lessons: Sequence[Lesson], recalibrate: bool = False) -> int:
             known[key] = example
         _tally(spam if lesson.is_spam else ham, state, lesson.text, lesson.is_spam, +1)
         changed += 1
-    if not changed:
-        if recalibrate:
-            _calibrate(state)
-        return 0
-    state.revision += 1
-    _write_counts(spam, ham, state.revision)
-    state.since_calibration += changed
+    if changed:
+        state.revision += 1
+        _write_counts(spam, ham, state.revision)
+        state.since_calibration += changed
     docs = state.spam_docs + state.ham_docs
-    if (
-        recalibrate
-        or state.threshold is None
-        or state.since_calibration >= RECALIBRATE_SHARE * docs
-    ):
+    stale = state.threshold is None or state.since_calibration >= RECALIBRATE_SHARE * docs
+    if recalibrate or (changed and stale):
         _calibrate(state)
     db.session.flush()
     return changed

@@ -120,13 +120,15 @@ class Evaluation:
 
 def evaluate(labelled: Labelled) -> Evaluation:
     """What the filter, as it has learnt so far, would hold of these texts."""
-    if not learning.current().trusted:
+    model = learning.current()
+    if not model.trusted:
         raise ModerationError(
             "The filter has not learnt enough to judge: it needs "
             f"{learning.TRUSTED_EXAMPLES} spam and {learning.TRUSTED_EXAMPLES} good "
             "examples (spam train FILE, or admins' decisions)."
         )
-    held = [(learning.judge(text).likely, is_spam) for text, is_spam in labelled.texts]
+    revision = (model.model_id, model.revision)  # read once, not once per text
+    held = [(learning.judge(text, revision).likely, is_spam) for text, is_spam in labelled.texts]
     return Evaluation(
         spam=labelled.spam,
         spam_held=sum(likely for likely, is_spam in held if is_spam),

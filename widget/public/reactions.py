@@ -70,18 +70,25 @@ def _voter_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 # --- likes ---------------------------------------------------------------------
 
 
-@bp.post(LIKES)
-@reaction_limit
-def like(article_id: str, comment_id: int) -> Response:
+def _like_request(article_id: str, comment_id: int) -> tuple[str, Any]:
+    """The voter of a like or unlike, and the comment's row, locked until
+    the answer (404 unless it is published on this article)."""
     data = _read(article_id)
     api.refuse_fields(_voter_errors(data))
     if comment_id > MAX_ID:
         listing.comment_not_found()
-    voter, client = data["voter"], sender_hash(client_address())
     locked = reports.lock_published(article_id, comment_id)
     if locked is None:
         db.session.rollback()
         listing.comment_not_found()
+    return data["voter"], locked
+
+
+@bp.post(LIKES)
+@reaction_limit
+def like(article_id: str, comment_id: int) -> Response:
+    voter, locked = _like_request(article_id, comment_id)
+    client = sender_hash(client_address())
     db.session.add(Like(comment_id=comment_id, voter=voter, client_hash=client))
     try:
         db.session.flush()
@@ -97,16 +104,9 @@ def like(article_id: str, comment_id: int) -> Response:
 @bp.delete(LIKES)
 @reaction_limit
 def unlike(article_id: str, comment_id: int) -> Response:
-    data = _read(article_id)
-    api.refuse_fields(_voter_errors(data))
-    if comment_id > MAX_ID:
-        listing.comment_not_found()
-    locked = reports.lock_published(article_id, comment_id)
-    if locked is None:
-        db.session.rollback()
-        listing.comment_not_found()
+    voter, locked = _like_request(article_id, comment_id)
     removed = db.session.execute(
-        delete(Like).where(Like.comment_id == comment_id, Like.voter == data["voter"]),
+        delete(Like).where(Like.comment_id == comment_id, Like.voter == voter),
         execution_options=_QUIET,
     ).rowcount
     if not removed:  # nothing to withdraw
