@@ -658,6 +658,8 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
                 ? "Thank you. Your comment is published."
                 : "Thank you. Your comment awaits moderation; only you can see it until it is approved.",
             );
+            aim(focus);
+            focus = 0;
             await renewed;
           } else if (status === 422) {
             focus = mark(data, [author, body], tell) || focus;
@@ -673,7 +675,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
           check();
         }
         if (focus === button && button.disabled) focus = body;
-        if (focus !== button || !root.activeElement) aim(focus);
+        if (focus && (focus !== button || !root.activeElement)) aim(focus);
       };
       return form;
     }

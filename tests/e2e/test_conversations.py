@@ -722,6 +722,40 @@ def test_the_delete_confirmation_goes_away_with_the_focus(
     assert service.listing(article_id)["total"] == 1
 
 
+def test_a_press_right_after_posting_is_not_undone_when_the_box_settles(
+    page: Page, publisher: Publisher, service: Service, article_id: str
+) -> None:
+    """After a post the box fetches a fresh form token; a reader who presses
+    Delete before it arrives keeps the focus and the confirmation."""
+    open_box(page, publisher, service, article_id)
+    renewals: list[Route] = []
+    listing = f"{service.url}/api/v1/articles/{article_id}/comments"
+
+    def hold_renewals(route: Route) -> None:  # held until the reader has acted
+        if route.request.method == "GET":
+            renewals.append(route)
+        else:
+            route.continue_()
+
+    page.route(listing, hold_renewals)
+    mine = post_own(page)
+    write(page, "Sam Author", LONG_BODY)  # a second comment, ready once the box settles
+    post = page.get_by_role("button", name="Post comment")
+    expect(post).to_be_disabled()
+    delete = button(mine, "Delete")
+    delete.click()
+    expect(delete).to_have_text("Confirm delete")
+
+    assert len(renewals) == 1
+    renewals[0].continue_()
+    expect(post).to_be_enabled()  # the renewal is in: the box has settled
+
+    expect(delete).to_be_focused()
+    delete.click()
+    expect(page.get_by_role("heading", name="Reader Comments (0)")).to_be_visible()
+    assert service.listing(article_id)["total"] == 0
+
+
 def test_once_someone_replies_the_author_is_told_in_words(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
