@@ -24,7 +24,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -342,6 +342,16 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when an admin keeps or removes the comment: the report is dealt with.
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not dealt with yet: no admin has kept or removed the comment since."""
+        return self.resolved_at is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.resolved_at.is_(None)
 
     __table_args__ = (
         UniqueConstraint("comment_id", "voter", name="uq_reports_comment_voter"),

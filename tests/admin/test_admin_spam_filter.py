@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from widget.extensions import db
 from widget.models import AuditEntry, Comment, SpamFilterState
-from widget.moderation import learning, training
+from widget.moderation import classifier, learning, training
 
 from ..admin_support import (
     cheap_hashing,  # noqa: F401 (autouse fixture)
@@ -265,7 +265,7 @@ def test_a_token_is_shown_as_text_whatever_it_holds(
 ) -> None:
     (comment_id,) = add_comments(trained, [{"article_id": "a1"}])
     hostile = [("<img src=x onerror=alert(1)>", 2.5), ("~<b>", -1.25)]
-    monkeypatch.setattr(learning, "explain", lambda text, limit=8: hostile)
+    monkeypatch.setattr(classifier, "strongest", lambda *args, **kwargs: hostile)
 
     html = page_of(trained_admin, comment_id)
 

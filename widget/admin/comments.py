@@ -180,7 +180,7 @@ def comment(comment_id: int) -> str:
     model = learning.current()
     weights = None
     if model.trusted:  # an untrained filter's weights would explain nothing
-        weights = [weight(token, value) for token, value in learning.explain(found.body, EXPLAINED)]
+        weights = [weight(token, value) for token, value in model.explain(found.body, EXPLAINED)]
     return render_template(
         "admin/comment.html",
         c=found,

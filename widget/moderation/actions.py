@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -28,6 +29,7 @@ ACTIONS: dict[str, Status] = {
 # What the spam filter learns from each action (is it spam?); deleting says
 # nothing about spam.
 LESSONS: dict[str, bool] = {"approve": False, "spam": True}
+_QUIET = {"synchronize_session": False}
 
 
 # --- the audit log -----------------------------------------------------------
@@ -41,7 +43,7 @@ def record(actor: str, action: str, detail: str, count: int = 0) -> None:
 # --- comment status ----------------------------------------------------------
 
 
-def _set_status(selection: Selection, to: Status) -> int:
+def set_status(selection: Selection, to: Status) -> int:
     """Move the selected comments to ``to``; returns how many changed.
 
     Comments entering or leaving the published status shift their article's
@@ -50,7 +52,6 @@ def _set_status(selection: Selection, to: Status) -> int:
     comment posted while the action runs can never make a count drift.
     """
     where = selection.conditions()
-    options = {"synchronize_session": False}
     deltas: Counter[str] = Counter()
     touched: set[int] = set()  # the threads whose counts or placeholders change
     returning = (Comment.article_id, func.coalesce(Comment.root_id, Comment.id))
@@ -60,7 +61,7 @@ def _set_status(selection: Selection, to: Status) -> int:
             .where(*where, Comment.status != Status.PUBLISHED)
             .values(status=Status.PUBLISHED)
             .returning(*returning),
-            execution_options=options,
+            execution_options=_QUIET,
         ).all()
         deltas.update(article_id for article_id, _ in rows)
         touched.update(root for _, root in rows)
@@ -71,7 +72,7 @@ def _set_status(selection: Selection, to: Status) -> int:
             .where(*where, Comment.status == Status.PUBLISHED)
             .values(status=to)
             .returning(*returning),
-            execution_options=options,
+            execution_options=_QUIET,
         ).all()
         deltas.subtract(article_id for article_id, _ in rows)
         touched.update(root for _, root in rows)
@@ -79,7 +80,7 @@ def _set_status(selection: Selection, to: Status) -> int:
             update(Comment)
             .where(*where, Comment.status.not_in([Status.PUBLISHED, to]))
             .values(status=to),
-            execution_options=options,
+            execution_options=_QUIET,
         )
         changed = -deltas.total() + (others.rowcount or 0)
     if deltas:
@@ -92,39 +93,54 @@ def change_status(selection: Selection, action: str, actor: str) -> int:
     """Approve, mark as spam or delete (soft: status 'deleted') in one transaction."""
     if action not in ACTIONS:
         raise ModerationError("The action is approve, spam or delete.")
-    if action == "approve":
-        _review_reported(selection)  # first: the selection may be "status=pending"
-    if action in LESSONS:  # first, for the same reason
-        learning.learn_decision(selection.conditions(), LESSONS[action])
-    changed = _set_status(selection, ACTIONS[action])
+    changed = apply(selection, action)
     record(actor, action, selection.describe(), changed)
     db.session.commit()
     return changed
 
 
-def _review_reported(selection: Selection) -> None:
-    """Approving a comment readers reported is a review, as Keep is in the
-    Reported queue: its open reports are resolved, and later reports only
-    queue it again (moderation/reports.py)."""
-    chosen = select(Comment.id).where(*selection.conditions())
-    ids = db.session.scalars(
-        select(Report.comment_id)
-        .where(Report.resolved_at.is_(None), Report.comment_id.in_(chosen))
-        .distinct()
-    ).all()
+def apply(selection: Selection, action: str) -> int:
+    """An action's effects, in the caller's transaction: approving reviews
+    reported comments, approve and spam teach the filter, then the statuses
+    change. Returns how many changed."""
+    # Both first: the selection may be "status=pending".
+    if action == "approve":
+        resolve_reports(reported_among(select(Comment.id).where(*selection.conditions())))
+    if action in LESSONS:
+        learning.learn_decision(selection.conditions(), LESSONS[action])
+    return set_status(selection, ACTIONS[action])
+
+
+# --- readers' reports ------------------------------------------------------------
+
+
+def reported_among(chosen: Any) -> list[int]:
+    """Which of the chosen comments (ids, or a select of ids) have open reports."""
+    return list(
+        db.session.scalars(
+            select(Report.comment_id)
+            .where(Report.is_open, Report.comment_id.in_(chosen))
+            .distinct()
+            .order_by(Report.comment_id)
+        )
+    )
+
+
+def resolve_reports(ids: Sequence[int], *, reviewed: bool = True) -> None:
+    """Resolve the comments' open reports. A reviewed comment (approved, or
+    kept in the Reported queue) is not held by later reports, only queued
+    again (moderation/reports.py)."""
     if not ids:
         return
     now = utcnow()
-    quiet = {"synchronize_session": False}
+    if reviewed:
+        db.session.execute(
+            update(Comment).where(Comment.id.in_(ids)).values(reviewed_at=now),
+            execution_options=_QUIET,
+        )
     db.session.execute(
-        update(Comment).where(Comment.id.in_(ids)).values(reviewed_at=now),
-        execution_options=quiet,
-    )
-    db.session.execute(
-        update(Report)
-        .where(Report.comment_id.in_(ids), Report.resolved_at.is_(None))
-        .values(resolved_at=now),
-        execution_options=quiet,
+        update(Report).where(Report.comment_id.in_(ids), Report.is_open).values(resolved_at=now),
+        execution_options=_QUIET,
     )
 
 
@@ -145,7 +161,7 @@ def empty_spam(actor: str) -> int:
     removed = (
         db.session.execute(
             delete(Comment).where(Comment.status == Status.SPAM),
-            execution_options={"synchronize_session": False},
+            execution_options=_QUIET,
         ).rowcount
         or 0
     )
@@ -168,7 +184,7 @@ def set_closed(article_id: str, closed: bool, actor: str) -> bool:
         update(Article)
         .where(Article.id == article_id, Article.closed != closed)
         .values(closed=closed),
-        execution_options={"synchronize_session": False},
+        execution_options=_QUIET,
     ).rowcount
     if not changed:
         db.session.rollback()

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import Ban, Status, utcnow
-from . import ModerationError, learning, text
-from .actions import _set_status, record
+from ..models import Ban, utcnow
+from . import ModerationError, text
+from .actions import apply, record
 from .selection import Selection, clean_sender
 
 MAX_NOTE = 200
@@ -57,8 +57,7 @@ def ban(
     entry.created_at, entry.created_by = now, actor[:80]
     spammed = 0
     if mark_spam:
-        learning.learn_decision(Selection(sender=sender).conditions(), is_spam=True)
-        spammed = _set_status(Selection(sender=sender), Status.SPAM)
+        spammed = apply(Selection(sender=sender), "spam")
     lasting = f"for {days} day{'s' if days != 1 else ''}" if days else "until lifted"
     who = f"network {network}" if network else f"sender {sender}"
     detail = f"{who} {lasting}" + (f" ({note})" if note else "")

@@ -114,10 +114,11 @@ class Counts:
     def vocabulary(self) -> int:
         return max(1, len(self.spam.keys() | self.ham.keys()))
 
-    def score(self, found: Iterable[int], vocabulary: int | None = None) -> float:
+    def score(self, found: Iterable[int], vocabulary: int) -> float:
         """Log-odds that a text with these features is spam (classes weighed
-        equally: how often each is seen says nothing about this comment)."""
-        vocabulary = vocabulary or self.vocabulary
+        equally: how often each is seen says nothing about this comment).
+        ``vocabulary``: ``self.vocabulary``, which callers keep rather than
+        count again for every text."""
         return sum(self.weight(feature, vocabulary) for feature in found)
 
 
@@ -176,10 +177,11 @@ def calibrate(
     return Calibration(threshold_for(ham), sample(ham))
 
 
-def strongest(text: str, counts: Counts, limit: int = 8) -> list[tuple[str, float]]:
+def strongest(
+    text: str, counts: Counts, vocabulary: int, limit: int = 8
+) -> list[tuple[str, float]]:
     """The features of ``text`` that weighed most, either way, by name: what
     the admin page shows to explain a score."""
-    vocabulary = counts.vocabulary
     weights: dict[str, float] = {}
     for token in tokens(text):
         weights[token] = counts.weight(bucket(token), vocabulary)

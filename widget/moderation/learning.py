@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import ColumnElement, select
 
@@ -50,11 +50,16 @@ class Lesson:
     is_spam: bool
     comment_id: int | None = None
 
-    @property
+    @cached_property
     def digest(self) -> str | None:
         if self.comment_id is not None:
             return None
         return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def key(self) -> int | str | None:
+        """What identifies the example this lesson makes (``_known``'s keys)."""
+        return self.comment_id if self.comment_id is not None else self.digest
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,22 @@ class _Model:
         counts = self.counts
         enough = min(counts.spam_docs, counts.ham_docs) >= TRUSTED_EXAMPLES
         return enough and self.calibration is not None
+
+    def judge(self, text: str) -> Judgement:
+        calibration = self.calibration
+        if not self.trusted or calibration is None:
+            return Judgement()
+        score = self.counts.score(classifier.features(text), self.vocabulary)
+        likely = score > calibration.threshold
+        # The rank comes from a sample of the good comments' scores: kept on the
+        # side of the line the threshold put the comment, so the two always agree.
+        rank = calibration.rank(score)
+        rank = max(rank, LIKELY_RANK) if likely else min(rank, LIKELY_RANK - 0.0001)
+        return Judgement(round(rank, 4), likely)
+
+    def explain(self, text: str, limit: int = 8) -> list[tuple[str, float]]:
+        """The features of ``text`` that weighed most, with their weights."""
+        return classifier.strongest(text, self.counts, self.vocabulary, limit)
 
 
 _model = _Model()
@@ -159,22 +180,7 @@ def current(revision: Revision | object = UNKNOWN) -> _Model:
 
 
 def judge(text: str, revision: Revision | object = UNKNOWN) -> Judgement:
-    model = current(revision)
-    calibration = model.calibration
-    if not model.trusted or calibration is None:
-        return Judgement()
-    score = model.counts.score(classifier.features(text), model.vocabulary)
-    likely = score > calibration.threshold
-    # The rank comes from a sample of the good comments' scores: kept on the
-    # side of the line the threshold put the comment, so the two always agree.
-    rank = calibration.rank(score)
-    rank = max(rank, LIKELY_RANK) if likely else min(rank, LIKELY_RANK - 0.0001)
-    return Judgement(round(rank, 4), likely)
-
-
-def explain(text: str, limit: int = 8) -> list[tuple[str, float]]:
-    """The features of ``text`` that weighed most, with their weights."""
-    return classifier.strongest(text, current().counts, limit)
+    return current(revision).judge(text)
 
 
 # --- learning ------------------------------------------------------------------
@@ -190,16 +196,14 @@ def learn(lessons: Sequence[Lesson], recalibrate: bool = False) -> int:
         return 0
     state = _locked_state()  # learners take turns: revisions commit in order
     known = _known(lessons)
-    spam: Counter[int] = Counter()
-    ham: Counter[int] = Counter()
+    delta = classifier.Counts.empty()  # what these lessons change
     changed = 0
     for lesson in lessons:
-        key = lesson.comment_id if lesson.comment_id is not None else lesson.digest
-        example = known.get(key)
+        example = known.get(lesson.key)
         if example is not None and example.is_spam == lesson.is_spam:
             continue
         if example is not None:  # decided the other way before: unlearn that
-            _tally(spam if example.is_spam else ham, state, example.text, example.is_spam, -1)
+            delta.add(classifier.features(example.text), example.is_spam, -1)
             example.is_spam, example.text = lesson.is_spam, lesson.text
         else:
             example = SpamExample(
@@ -209,12 +213,13 @@ def learn(lessons: Sequence[Lesson], recalibrate: bool = False) -> int:
                 is_spam=lesson.is_spam,
             )
             db.session.add(example)
-            known[key] = example
-        _tally(spam if lesson.is_spam else ham, state, lesson.text, lesson.is_spam, +1)
+            known[lesson.key] = example
+        delta.add(classifier.features(lesson.text), lesson.is_spam, +1)
         changed += 1
     if changed:
         state.revision += 1
-        _write_counts(spam, ham, state.revision)
+        _write_counts(delta, state.revision)
+        _add_totals(state, delta)
         state.since_calibration += changed
     docs = state.spam_docs + state.ham_docs
     stale = state.threshold is None or state.since_calibration >= RECALIBRATE_SHARE * docs
@@ -244,28 +249,23 @@ def _chunks(values: Sequence[object], size: int = 500) -> Iterable[Sequence[obje
         yield values[start : start + size]
 
 
-def _tally(
-    table: Counter[int], state: SpamFilterState, text: str, is_spam: bool, times: int
-) -> None:
-    found = classifier.features(text)
-    table.update(dict.fromkeys(found, times))
-    if is_spam:
-        state.spam_docs += times
-        state.spam_total += len(found) * times
-    else:
-        state.ham_docs += times
-        state.ham_total += len(found) * times
+def _add_totals(state: SpamFilterState, delta: classifier.Counts) -> None:
+    state.spam_docs += delta.spam_docs
+    state.ham_docs += delta.ham_docs
+    state.spam_total += delta.spam_total
+    state.ham_total += delta.ham_total
 
 
-def _write_counts(spam: Counter[int], ham: Counter[int], revision: int) -> None:
+def _write_counts(delta: classifier.Counts, revision: int) -> None:
+    """Add ``delta`` to the stored counts, marking its rows with ``revision``."""
     rows = [
         {
             "bucket": bucket,
-            "spam": spam.get(bucket, 0),
-            "ham": ham.get(bucket, 0),
+            "spam": delta.spam.get(bucket, 0),
+            "ham": delta.ham.get(bucket, 0),
             "revision": revision,
         }
-        for bucket in sorted(spam.keys() | ham.keys())
+        for bucket in sorted(delta.spam.keys() | delta.ham.keys())
     ]
     insert = upsert(SpamCount)
     statement = insert.on_conflict_do_update(
@@ -276,8 +276,8 @@ def _write_counts(spam: Counter[int], ham: Counter[int], revision: int) -> None:
             "revision": insert.excluded.revision,
         },
     )
-    for start in range(0, len(rows), 5000):
-        db.session.execute(statement, rows[start : start + 5000])
+    for chunk in _chunks(rows, 5000):
+        db.session.execute(statement, chunk)
 
 
 def _calibrate(state: SpamFilterState) -> None:

@@ -12,7 +12,7 @@ reports; the API (widget/public/reactions.py) and the admin queue both call here
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Comment, Report, ReportReason, Status, utcnow
+from ..models import Comment, Report, ReportReason, Status
 from . import ModerationError, actions, learning, text
 from .selection import Selection
 
@@ -101,8 +101,8 @@ def file(article_id: str, comment_id: int, report: NewReport) -> bool:
         db.session.rollback()
         return True
     if locked.reviewed_at is None and _open_reporters(comment_id) >= _to_hold():
-        # Published (it is locked): _set_status keeps the counts and threads exact.
-        actions._set_status(Selection.of(ids=[comment_id]), Status.PENDING)
+        # Published (it is locked): set_status keeps the counts and threads exact.
+        actions.set_status(Selection.of(ids=[comment_id]), Status.PENDING)
         db.session.execute(
             update(Comment).where(Comment.id == comment_id).values(reason=HELD_REASON),
             execution_options=_QUIET,
@@ -121,7 +121,7 @@ def _open_reporters(comment_id: int) -> int:
     return (
         db.session.scalar(
             select(func.count(func.distinct(Report.client_hash))).where(
-                Report.comment_id == comment_id, Report.resolved_at.is_(None)
+                Report.comment_id == comment_id, Report.is_open
             )
         )
         or 0
@@ -149,7 +149,7 @@ def _open_by_comment() -> Any:
             func.max(Report.created_at).label("latest"),
             func.count(Report.id).label("total"),
         )
-        .where(Report.resolved_at.is_(None))
+        .where(Report.is_open)
         .group_by(Report.comment_id)
         .subquery()
     )
@@ -159,7 +159,7 @@ def queued_count() -> int:
     """How many comments have open reports (the dashboard's number)."""
     return (
         db.session.scalar(
-            select(func.count(func.distinct(Report.comment_id))).where(Report.resolved_at.is_(None))
+            select(func.count(func.distinct(Report.comment_id))).where(Report.is_open)
         )
         or 0
     )
@@ -181,7 +181,7 @@ def queue(offset: int, limit: int) -> list[Queued]:
     ids = list(found)
     reasons = db.session.execute(
         select(Report.comment_id, Report.reason, func.count(Report.id))
-        .where(Report.comment_id.in_(ids), Report.resolved_at.is_(None))
+        .where(Report.comment_id.in_(ids), Report.is_open)
         .group_by(Report.comment_id, Report.reason)
     ).all()
     for comment_id, reason, number in sorted(reasons, key=lambda r: (-r[2], r[1])):
@@ -198,11 +198,7 @@ def queue(offset: int, limit: int) -> list[Queued]:
         )
         .label("rank")
     )
-    ranked = (
-        select(Report, rank)
-        .where(Report.comment_id.in_(ids), Report.resolved_at.is_(None))
-        .subquery()
-    )
+    ranked = select(Report, rank).where(Report.comment_id.in_(ids), Report.is_open).subquery()
     shown = aliased(Report, ranked)
     for report in db.session.scalars(
         select(shown).where(ranked.c.rank <= SHOWN_REPORTS).order_by(ranked.c.rank)
@@ -229,25 +225,7 @@ def clean_decision(value: str | None) -> str:
 def _queued_among(ids: Iterable[int]) -> list[int]:
     """The given comments that have open reports (the rest were decided already)."""
     chosen = Selection.of(ids=ids).ids or ()
-    if not chosen:
-        return []
-    return list(
-        db.session.scalars(
-            select(Report.comment_id)
-            .where(Report.comment_id.in_(chosen), Report.resolved_at.is_(None))
-            .distinct()
-            .order_by(Report.comment_id)
-        )
-    )
-
-
-def _resolve(ids: Sequence[int], now: datetime) -> None:
-    db.session.execute(
-        update(Report)
-        .where(Report.comment_id.in_(ids), Report.resolved_at.is_(None))
-        .values(resolved_at=now),
-        execution_options=_QUIET,
-    )
+    return actions.reported_among(chosen) if chosen else []
 
 
 def keep(ids: Iterable[int], actor: str) -> int:
@@ -258,18 +236,13 @@ def keep(ids: Iterable[int], actor: str) -> int:
     if not queued:
         db.session.rollback()
         return 0
-    now = utcnow()
     held = db.session.scalars(
         select(Comment.id).where(Comment.id.in_(queued), Comment.reason == HELD_REASON)
     ).all()
     learning.learn_decision([Comment.id.in_(queued)], is_spam=False)  # kept: a good comment
     if held:  # still held: one an admin marked as spam meanwhile stays spam
-        actions._set_status(Selection.of(ids=held, status=Status.PENDING), Status.PUBLISHED)
-    db.session.execute(
-        update(Comment).where(Comment.id.in_(queued)).values(reviewed_at=now),
-        execution_options=_QUIET,
-    )
-    _resolve(queued, now)
+        actions.set_status(Selection.of(ids=held, status=Status.PENDING), Status.PUBLISHED)
+    actions.resolve_reports(queued)
     actions.record(actor, "keep_reported", Selection.of(ids=queued).describe(), len(queued))
     db.session.commit()
     return len(queued)
@@ -284,12 +257,12 @@ def remove(ids: Iterable[int], decision: str, actor: str) -> int:
     if not queued:
         db.session.rollback()
         return 0
-    actions._set_status(Selection.of(ids=queued), Status.DELETED)
+    actions.set_status(Selection.of(ids=queued), Status.DELETED)
     db.session.execute(
         update(Comment).where(Comment.id.in_(queued)).values(decision=decision),
         execution_options=_QUIET,
     )
-    _resolve(queued, utcnow())
+    actions.resolve_reports(queued, reviewed=False)
     described = Selection.of(ids=queued).describe()
     actions.record(actor, "remove_reported", f"{described}: {decision}", len(queued))
     db.session.commit()

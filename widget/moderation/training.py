@@ -127,8 +127,7 @@ def evaluate(labelled: Labelled) -> Evaluation:
             f"{learning.TRUSTED_EXAMPLES} spam and {learning.TRUSTED_EXAMPLES} good "
             "examples (spam train FILE, or admins' decisions)."
         )
-    revision = (model.model_id, model.revision)  # read once, not once per text
-    held = [(learning.judge(text, revision).likely, is_spam) for text, is_spam in labelled.texts]
+    held = [(model.judge(text).likely, is_spam) for text, is_spam in labelled.texts]
     return Evaluation(
         spam=labelled.spam,
         spam_held=sum(likely for likely, is_spam in held if is_spam),

@@ -77,7 +77,7 @@ def delete_comment(article_id: str, comment_id: int) -> Response:
     comment = _own_comment(article_id, comment_id)
     # Counts, the thread's replies count and placeholder, and the article's
     # version follow, as for a moderator's delete.
-    actions._set_status(Selection(ids=(comment.id,)), Status.DELETED)
+    actions.set_status(Selection(ids=(comment.id,)), Status.DELETED)
     db.session.commit()
     response = Response(status=204)
     response.headers.remove("Content-Type")  # no content, so no type either
@@ -246,7 +246,7 @@ def _save_edit(
         return None
     if held and was == Status.PUBLISHED:
         # Leaves the listing: the article's count, the thread's and the version follow.
-        actions._set_status(Selection(ids=(comment.id,)), Status.PENDING)
+        actions.set_status(Selection(ids=(comment.id,)), Status.PENDING)
         return Status.PENDING
     articles.adjust({comment.article_id: 0})  # a new version: cached pages go stale
     return was
