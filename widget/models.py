@@ -161,7 +161,7 @@ class Comment(db.Model):
         """The shape the API lists: nothing private (no email, no sender).
 
         The listing adds ``reply_count`` and ``replies`` to a top-level
-        comment and ``reply_to`` to a reply (widget/public/threads.py).
+        comment and ``reply_to`` to a reply (widget/public/thread_pages.py).
         """
         return {
             "id": self.id,
@@ -299,6 +299,10 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(500), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The box's random id for a reader (likes, reports), kept in its localStorage.
+VOTER_PATTERN = r"[A-Za-z0-9_-]{16,64}"
 
 
 class Like(db.Model):

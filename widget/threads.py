@@ -41,18 +41,16 @@ def refresh(root_ids: Iterable[int | None]) -> None:
     )
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        db.session.execute(
-            update(Comment).where(Comment.id.in_(chunk)).values(reply_count=published_replies),
-            execution_options=_QUIET,
-        )
+        # One statement: SET reads the old row, so ``listed`` asks the count itself.
         db.session.execute(
             update(Comment)
             .where(Comment.id.in_(chunk))
             .values(
+                reply_count=published_replies,
                 listed=and_(
                     Comment.root_id.is_(None),
-                    or_(Comment.status == Status.PUBLISHED, Comment.reply_count > 0),
-                )
+                    or_(Comment.status == Status.PUBLISHED, published_replies > 0),
+                ),
             ),
             execution_options=_QUIET,
         )

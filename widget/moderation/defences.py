@@ -29,7 +29,7 @@ Held for moderation (202):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -367,9 +367,10 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def assess(draft: Draft, rules: Rules) -> Verdict:
-    """Decide the fate of a draft; raise ApiError to refuse it outright."""
-    for check in CHECKS:
+def assess(draft: Draft, rules: Rules, checks: Sequence[Check] = CHECKS) -> Verdict:
+    """Decide the fate of a draft; raise ApiError to refuse it outright. The
+    first check with a verdict decides."""
+    for check in checks:
         verdict = check(draft, rules)
         if verdict is not None:
             return verdict

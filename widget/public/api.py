@@ -19,7 +19,7 @@ from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
 from ..privacy import sender_hash
 from . import edit_tokens, listing, openapi
-from .cursor import Cursor
+from .cursor import REPLIES, Cursor
 from .forms import CommentForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -107,10 +107,9 @@ def list_comments(article_id: str) -> Response:
 @public_read
 def list_replies(article_id: str, comment_id: int) -> Response:
     articles.require_valid_id(article_id)
-    if comment_id > MAX_ID:
-        listing.comment_not_found()
-    limit, cursor = _page_params(listing.REPLIES)
-    key = listing.page_key(article_id, listing.REPLIES, limit, cursor, thread_id=comment_id)
+    listing.require_comment_id(comment_id)
+    limit, cursor = _page_params(REPLIES)
+    key = listing.page_key(article_id, REPLIES, limit, cursor, thread_id=comment_id)
     return listing.respond(key, LIST_CACHE_CONTROL)
 
 
@@ -221,7 +220,7 @@ def _read_body() -> bytes:
     return raw
 
 
-def _read_json_object() -> dict[str, Any]:
+def read_json_object() -> dict[str, Any]:
     if request.mimetype != "application/json":
         abort_json(
             415,
@@ -243,7 +242,7 @@ def _read_json_object() -> dict[str, Any]:
     return data
 
 
-def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+def type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     errors = CommentForm.oversized(data)  # before any text work: see moderation/text.py
     for name in _TEXT_FIELDS:
         if data.get(name) is not None and not isinstance(data[name], str):
@@ -261,8 +260,8 @@ def _type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 def post_comment(article_id: str) -> Response:
     articles.require_valid_id(article_id)
     require_allowed_origin("post comments")
-    data = _read_json_object()
-    errors = _type_errors(data)
+    data = read_json_object()
+    errors = type_errors(data)
     form = CommentForm.from_json({k: v for k, v in data.items() if k not in errors})
     if not form.validate():
         errors = {**form.errors, **errors}

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from ..models import MAX_ID
 
+# The sort of a replies page (oldest first), in its page key and cursor.
+REPLIES = "replies"
 # The first letter of each order, as written in its cursors.
-_PREFIXES = {"newest": "n", "oldest": "o", "top": "t", "replies": "r"}
+_PREFIXES = {"newest": "n", "oldest": "o", "top": "t", REPLIES: "r"}
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from sqlalchemy import exists, select, update
 from .. import articles
 from ..errors import abort_json, json_response
 from ..extensions import client_address, db
-from ..models import MAX_ID, Comment, Status, body_hash, iso_utc, utcnow
-from ..moderation import actions, defences, learning
+from ..models import Comment, Status, body_hash, iso_utc, utcnow
+from ..moderation import actions, bans, defences, learning
 from ..moderation.selection import Selection
 from ..privacy import sender_hash
 from . import api, listing
@@ -52,7 +52,7 @@ COMMENT_PATH = "/articles/<any_id:article_id>/comments/<int:comment_id>"
 @api.posting_limit
 def edit_comment(article_id: str, comment_id: int) -> Response:
     comment = _own_comment(article_id, comment_id)
-    data = api._read_json_object()
+    data = api.read_json_object()
     # Of two edits sent at once, or an edit and a moderator's decision, the
     # first wins and the other looks again (each retry means a change won).
     for _ in range(MAX_EDITS + 2):
@@ -91,15 +91,14 @@ def _own_comment(article_id: str, comment_id: int) -> Comment:
     """The comment, when this request may change it; else the JSON error."""
     articles.require_valid_id(article_id)
     api.require_allowed_origin("change comments")
-    comment = None
-    if comment_id <= MAX_ID:
-        comment = db.session.scalar(
-            select(Comment).where(
-                Comment.id == comment_id,
-                Comment.article_id == article_id,
-                Comment.status.in_(EDITABLE),
-            )
+    listing.require_comment_id(comment_id)
+    comment = db.session.scalar(
+        select(Comment).where(
+            Comment.id == comment_id,
+            Comment.article_id == article_id,
+            Comment.status.in_(EDITABLE),
         )
+    )
     if comment is None:
         listing.comment_not_found()
     if not _holds_token(comment):
@@ -159,7 +158,7 @@ def _validated(data: dict[str, Any], comment: Comment) -> tuple[str, str]:
         name[:64]: ["An edit changes only the comment's body and author."]
         for name in sorted(set(data) - _EDIT_FIELDS)[:10]
     }
-    errors.update(api._type_errors({k: v for k, v in data.items() if k in _EDIT_FIELDS}))
+    errors.update(api.type_errors({k: v for k, v in data.items() if k in _EDIT_FIELDS}))
     fields = {"author": comment.author, "body": data.get("body")}
     if data.get("author") is not None:
         fields["author"] = data["author"]
@@ -183,8 +182,7 @@ def _screen(
     # The author's ban counts as well as this client's: a banned author does
     # not get round it from another address.
     banned = found.banned or (
-        comment.sender_hash != sender
-        and defences.circumstances(comment.article_id, comment.sender_hash).banned
+        comment.sender_hash != sender and bans.active_ban(comment.sender_hash) is not None
     )
     draft = defences.Draft(
         article_id=comment.article_id,
@@ -199,16 +197,11 @@ def _screen(
         banned=banned,
         spam_model=found.spam_model,
     )
-    for check in defences.CHECKS:
-        if check is defences.form_token:
-            continue
-        # Unchanged text would find itself: it passed this check when posted.
-        if check is defences.duplicate and body == comment.body:
-            continue
-        verdict = check(draft, found.rules)
-        if verdict is not None:
-            return verdict, draft.spam
-    return defences.Verdict(Status.PUBLISHED), draft.spam
+    skipped = {defences.form_token}
+    if body == comment.body:  # unchanged text would find itself: it passed when posted
+        skipped.add(defences.duplicate)
+    checks = [check for check in defences.CHECKS if check not in skipped]
+    return defences.assess(draft, found.rules, checks), draft.spam
 
 
 def _save_edit(
@@ -248,5 +241,6 @@ def _save_edit(
         # Leaves the listing: the article's count, the thread's and the version follow.
         actions.set_status(Selection(ids=(comment.id,)), Status.PENDING)
         return Status.PENDING
-    articles.adjust({comment.article_id: 0})  # a new version: cached pages go stale
+    if was == Status.PUBLISHED:  # a held comment's edit changes no listing
+        articles.adjust({comment.article_id: 0})  # a new version: cached pages go stale
     return was

@@ -25,14 +25,12 @@ from sqlalchemy import select
 from .. import cache
 from ..errors import abort_json
 from ..extensions import db
-from ..models import Article
+from ..models import MAX_ID, Article
 from ..moderation.tokens import issue_form_token
 from . import thread_pages
 from .cursor import Cursor
 
 SORTS = ("newest", "oldest", "top")
-# The sort of a replies page (oldest first), in its page key and cursor.
-REPLIES = "replies"
 # Form tokens in a listing are renewed this often; the ETag carries the
 # period, so a revalidated (304) listing never hands out a stale token.
 TOKEN_PERIOD_SECONDS = 600
@@ -204,3 +202,9 @@ def respond(key: PageKey, cache_control: str) -> Response:
 def comment_not_found() -> NoReturn:
     """The 404 of every route about one comment that this article does not show."""
     abort_json(404, "not_found", "No such comment on this article.")
+
+
+def require_comment_id(comment_id: int) -> None:
+    """An id past MAX_ID names no comment (and must not reach a query)."""
+    if comment_id > MAX_ID:
+        comment_not_found()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import VOTER_PATTERN, ReportReason
+from ..moderation.reports import MAX_DETAILS
 from .openapi_components import JSON, comment_properties, error, ok, ref
 
 VOTER = {
     "type": "string",
-    "pattern": "^[A-Za-z0-9_-]{16,64}$",
+    "pattern": f"^{VOTER_PATTERN}$",
     "description": "The reader's random id, made once by the box and kept in localStorage.",
 }
 COMMENT_ID = {
@@ -77,10 +79,10 @@ def schemas(min_length: int, max_length: int) -> dict[str, Any]:
             },
             "properties": {
                 "voter": VOTER,
-                "reason": {"enum": ["spam", "abuse", "off_topic", "illegal"]},
+                "reason": {"enum": [reason.value for reason in ReportReason]},
                 "details": {
                     "type": ["string", "null"],
-                    "maxLength": 1000,
+                    "maxLength": MAX_DETAILS,
                     "description": "Required for `illegal`.",
                 },
                 "email": {

@@ -1,7 +1,7 @@
 """Likes and reports: readers' reactions to a comment (contract 1.1).
 
 Both are writes from the box, under the rules of posting: the exact-origin
-rule, a JSON object body (``api._read_json_object``: 400, 413, 415), and
+rule, a JSON object body (``api.read_json_object``: 400, 413, 415), and
 422 ``validation_failed`` with ``fields``. They are limited per client by
 ``REACTION_LIMITS`` (one budget for likes, unlikes and reports; never
 ``POST_LIMITS``), and answer 404 ``not_found`` unless the comment is
@@ -29,13 +29,13 @@ from sqlalchemy.exc import IntegrityError
 from .. import articles
 from ..errors import json_response
 from ..extensions import client_address, db, limiter
-from ..models import MAX_ID, Comment, Like, ReportReason
+from ..models import VOTER_PATTERN, Comment, Like, ReportReason
 from ..moderation import reports, text
 from ..privacy import sender_hash
 from . import api, listing
 from .api import bp
 
-VOTER = re.compile(r"[A-Za-z0-9_-]{16,64}")
+VOTER = re.compile(VOTER_PATTERN)
 LIKES_PER_ADDRESS = 3
 REASONS = tuple(reason.value for reason in ReportReason)
 _QUIET = {"synchronize_session": False}
@@ -57,7 +57,7 @@ def _read(article_id: str) -> dict[str, Any]:
     article ID, the page's origin, then the body."""
     articles.require_valid_id(article_id)
     api.require_allowed_origin("send likes or reports")
-    return api._read_json_object()
+    return api.read_json_object()
 
 
 def _voter_errors(data: dict[str, Any]) -> dict[str, list[str]]:
@@ -75,8 +75,7 @@ def _like_request(article_id: str, comment_id: int) -> tuple[str, Any]:
     the answer (404 unless it is published on this article)."""
     data = _read(article_id)
     api.refuse_fields(_voter_errors(data))
-    if comment_id > MAX_ID:
-        listing.comment_not_found()
+    listing.require_comment_id(comment_id)
     locked = reports.lock_published(article_id, comment_id)
     if locked is None:
         db.session.rollback()
@@ -157,8 +156,7 @@ def _answer(comment_id: int, likes: int, liked: bool) -> Response:
 def report(article_id: str, comment_id: int) -> Response:
     data = _read(article_id)
     checked = _checked_report(data)
-    if comment_id > MAX_ID:
-        listing.comment_not_found()
+    listing.require_comment_id(comment_id)
     if not reports.file(article_id, comment_id, checked):
         listing.comment_not_found()
     return json_response({"status": "received"}, 202)

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select, union_all
 
 from ..extensions import db
 from ..models import Comment, Status
-from .cursor import Cursor
+from .cursor import REPLIES, Cursor
 
 PREVIEW_REPLIES = 3
 
@@ -83,17 +83,24 @@ def _previews(roots: Sequence[Comment]) -> dict[int, list[dict[str, object]]]:
         select(Comment).where(Comment.id.in_(chosen)).order_by(Comment.id)
     ):
         found[reply.root_id].append(reply)  # type: ignore[index]
-    known = {root.id: root for root in roots}
+    every = [reply for replies in found.values() for reply in replies]
+    known = _with_parents(roots, every)  # one look-up for every thread's previews
     return {root_id: _as_replies(replies, known) for root_id, replies in found.items()}
 
 
-def _as_replies(replies: Sequence[Comment], known: dict[int, Comment]) -> list[dict[str, object]]:
-    """Replies as listed, each naming the comment it answers (``reply_to``)."""
-    known = {**known, **{reply.id: reply for reply in replies}}
+def _with_parents(shown: Sequence[Comment], replies: Sequence[Comment]) -> dict[int, Comment]:
+    """The comments these replies answer, by id: those shown, and in one
+    statement those that are not (a reply to a reply no longer published)."""
+    known = {comment.id: comment for comment in (*shown, *replies)}
     missing = {r.parent_id for r in replies if r.parent_id and r.parent_id not in known}
     if missing:
         for parent in db.session.scalars(select(Comment).where(Comment.id.in_(missing))):
             known[parent.id] = parent
+    return known
+
+
+def _as_replies(replies: Sequence[Comment], known: dict[int, Comment]) -> list[dict[str, object]]:
+    """Replies as listed, each naming the comment it answers (``reply_to``)."""
     shown = []
     for reply in replies:
         entry = reply.to_public()
@@ -131,5 +138,5 @@ def replies_page(
     rows = list(db.session.scalars(query.order_by(Comment.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    following = Cursor("replies", rows[-1].id) if more else None
-    return _as_replies(rows, {root.id: root}), following
+    following = Cursor(REPLIES, rows[-1].id) if more else None
+    return _as_replies(rows, _with_parents([root], rows)), following
