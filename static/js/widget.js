@@ -213,12 +213,11 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
     let seen;
     const count = (n) => {
       total = n;
-      heading.textContent = `${title} `;
-      heading.append(el("span", "n", `(${n})`));
+      heading.replaceChildren(`${title} `, el("span", "n", `(${n})`));
       sorts.hidden = !n;
     };
-    const url = (after) =>
-      api + (sort[0] !== "n" || after ? `?sort=${sort}${after ? `&cursor=${encodeURIComponent(after)}` : ""}` : "");
+    const at = (after) => (after ? `&cursor=${encodeURIComponent(after)}` : "");
+    const url = (after) => api + (sort[0] !== "n" || after ? `?sort=${sort}${at(after)}` : "");
 
     const field = (parent, id, label, control, described) => {
       control.id = control.name = id;
@@ -404,8 +403,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
       content.append(out);
       if (top) {
         const rest = btn("", guard(async () => {
-          const page = t.after ? `&cursor=${encodeURIComponent(t.after)}` : "";
-          const r = await call(`${api}/${c.id}/replies?limit=100${page}`);
+          const r = await call(`${api}/${c.id}/replies?limit=100${at(t.after)}`);
           if (r.status !== 200) return tell(wrong(r, "loading"), true);
           const added = r.data.replies.filter((reply) => !seen.has(reply.id)).map((reply) => item(reply, t));
           const mine = t.ol.querySelector(".own"); // the reader's new replies stay last
@@ -450,7 +448,12 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
       if (loading) return;
       loading = true;
       try {
-        const r = await call(url(cursor));
+        const asked = url(cursor);
+        const r = await call(asked);
+        if (asked !== url(cursor)) {
+          loading = false;
+          return load();
+        }
         if (r.status !== 200) throw new Error(wrong(r, "loading"));
         const focused = root.activeElement === more;
         const items = render(r.data);

@@ -14,6 +14,10 @@ General on purpose (widget, admin and XSS tests share it):
   ``browser_log`` collects the page's console errors and uncaught exceptions.
 - ``wait_until(page, condition)`` waits for what only the test can see, such
   as a request held by a route handler.
+- ``article_id`` (per test), ``box_tag``, ``open_box`` and ``write``: the box on
+  a publisher's page, and a comment written into its form.
+- ``request_json(url, data)`` and ``Service.posted``/``Service.seed``: other
+  clients' requests, from outside the browser.
 - ``axe_violations(page)`` runs axe-core (from node_modules) over the page,
   open shadow roots included.
 
@@ -22,22 +26,28 @@ Chromium tests skip when Chromium is missing, except when CI=true, where they fa
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..conftest import chromium_path, need
 from ..servers import Gunicorn, migrate, server_env
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -64,7 +74,9 @@ TEST_SETTINGS = {
 }
 
 
-def _get_json(url: str, data: dict[str, Any] | None = None) -> tuple[int, Any]:
+def request_json(url: str, data: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """GET ``url``, or POST ``data`` as JSON, as another client would; returns the
+    status and the decoded answer."""
     body = None if data is None else json.dumps(data).encode()
     request = urllib.request.Request(url, data=body, method="GET" if data is None else "POST")
     if body is not None:
@@ -99,7 +111,7 @@ class Service:
         return f"{self.url}/static/js/{name}"
 
     def listing(self, article_id: str) -> dict[str, Any]:
-        status, data = _get_json(f"{self.url}/api/v1/articles/{article_id}/comments")
+        status, data = request_json(f"{self.url}/api/v1/articles/{article_id}/comments")
         assert status == 200, data
         return data
 
@@ -109,12 +121,19 @@ class Service:
         """Post as the box does (with a fresh form token), but from outside a browser."""
         token = self.listing(article_id)["form"]["token"]
         payload = {"author": author, "body": body, "token": token, **fields}
-        return _get_json(f"{self.url}/api/v1/articles/{article_id}/comments", payload)
+        return request_json(f"{self.url}/api/v1/articles/{article_id}/comments", payload)
+
+    def posted(
+        self, article_id: str, author: str = "Priya S", body: str = LONG_BODY, **fields: Any
+    ) -> dict[str, Any]:
+        """``post``, which must publish (201); returns the comment as the service sent it."""
+        status, data = self.post(article_id, author, body, **fields)
+        assert status == 201, data
+        return data
 
     def seed(self, article_id: str, *comments: tuple[str, str]) -> None:
         for author, body in comments:
-            status, data = self.post(article_id, author, body)
-            assert status == 201, data
+            self.posted(article_id, author, body)
 
     def close_comments(self, article_id: str) -> None:
         """What an admin does to close an article, written straight to the database."""
@@ -353,6 +372,42 @@ def wait_until(page: Any, condition: Callable[[], object], timeout: float = 10) 
         page.wait_for_timeout(25)
 
 
+# --- the box on a publisher's page ---------------------------------------------------
+
+
+@pytest.fixture
+def article_id() -> str:
+    """Each test its own article, so tests share one server without meeting."""
+    return f"art-{uuid.uuid4().hex[:12]}"
+
+
+def box_tag(service: Service, article_id: str, **data: str) -> str:
+    """The snippet a publisher pastes; ``data`` become data-* attributes."""
+    attributes = "".join(
+        f' data-{name.replace("_", "-")}="{html.escape(value)}"'
+        for name, value in {"article_id": article_id, **data}.items()
+    )
+    return f'<script src="{service.script()}"{attributes} async></script>'
+
+
+def open_box(
+    page: Page, publisher: Publisher, service: Service, article_id: str, **data: str
+) -> None:
+    """The box on an article page, waited for until it shows its count."""
+    from playwright.sync_api import expect
+
+    page.goto(publisher.article(service, box_tag(service, article_id, **data)))
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Reader Comments \(\d+\)$"))
+    ).to_be_visible()
+
+
+def write(scope: Page | Locator, name: str, body: str) -> None:
+    """Fill the Name and Comment fields of the form in ``scope`` (a page, or a thread)."""
+    scope.get_by_label("Name").fill(name)
+    scope.get_by_label("Comment", exact=True).fill(body)
+
+
 # --- accessibility ----------------------------------------------------------------
 
 
@@ -377,24 +432,7 @@ def axe_violations(page: Any, options: dict[str, Any] | None = None) -> list[dic
     )
 
 
-# --- conversations (issue 11): other readers' writes, from outside a browser ------
-
-
-def send_json(
-    url: str, method: str, data: dict[str, Any] | None = None, token: str | None = None
-) -> tuple[int, Any]:
-    """A JSON request (a like, a report, an author's PATCH or DELETE) as another
-    client would send it; ``token`` goes in ``Authorization: Bearer``."""
-    body = None if data is None else json.dumps(data).encode()
-    request = urllib.request.Request(url, data=body, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+# --- what the service stored ------------------------------------------------------
 
 
 def database_rows(service: Service, query: str, *parameters: Any) -> list[tuple[Any, ...]]:

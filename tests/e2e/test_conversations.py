@@ -8,10 +8,9 @@ visible text, which Playwright finds inside the box's open shadow root.
 
 from __future__ import annotations
 
-import html
 import itertools
 import re
-import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,9 +22,12 @@ from .conftest import (
     Publisher,
     Service,
     axe_violations,
+    box_tag,
     database_rows,
-    send_json,
+    open_box,
+    request_json,
     wait_until,
+    write,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -38,29 +40,6 @@ VOTER = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 HIDE_THE_TAB = (
     "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})"
 )
-
-
-@pytest.fixture
-def article_id() -> str:
-    """Each test its own article, so tests share one server without meeting."""
-    return f"conv-{uuid.uuid4().hex[:12]}"
-
-
-def box_tag(service: Service, article_id: str, **data: str) -> str:
-    attributes = "".join(
-        f' data-{name.replace("_", "-")}="{html.escape(value)}"'
-        for name, value in {"article_id": article_id, **data}.items()
-    )
-    return f'<script src="{service.script()}"{attributes} async></script>'
-
-
-def open_box(
-    page: Page, publisher: Publisher, service: Service, article_id: str, **data: str
-) -> None:
-    page.goto(publisher.article(service, box_tag(service, article_id, **data)))
-    expect(
-        page.get_by_role("heading", name=re.compile(r"^Reader Comments \(\d+\)$"))
-    ).to_be_visible()
 
 
 def threads(page: Page) -> Locator:
@@ -84,27 +63,25 @@ def button(scope: Page | Locator, name: str | re.Pattern[str]) -> Locator:
 LIKE = re.compile(r"^Like \d+$")
 
 
-def write(scope: Page | Locator, name: str, body: str) -> None:
-    scope.get_by_label("Name").fill(name)
-    scope.get_by_label("Comment", exact=True).fill(body)
-
-
-def seed_reply(service: Service, article_id: str, parent_id: int, author: str, body: str) -> dict:
-    status, data = service.post(article_id, author, body, parent_id=parent_id)
-    assert status == 201, data
-    return data
-
-
-def top_level(service: Service, article_id: str, author: str = "Priya S") -> dict:
-    status, data = service.post(article_id, author, LONG_BODY)
-    assert status == 201, data
-    return data
-
-
 def like_through_api(service: Service, article_id: str, comment_id: int, voter: str) -> None:
     url = f"{service.url}/api/v1/articles/{article_id}/comments/{comment_id}/likes"
-    status, data = send_json(url, "POST", {"voter": voter})
+    status, data = request_json(url, {"voter": voter})
     assert status == 200 and data["liked"], data
+
+
+def rewrite_listing(
+    page: Page, service: Service, article_id: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """The box gets the article's listing as the service answers it, with ``change``
+    made to the JSON."""
+
+    def rewrite(route: Route) -> None:
+        response = route.fetch()
+        data = response.json()
+        change(data)
+        route.fulfill(response=response, json=data)
+
+    page.route(f"{service.url}/api/v1/articles/{article_id}/comments", rewrite)
 
 
 def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 60) -> None:
@@ -122,8 +99,8 @@ def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 60) -> No
 def test_a_reader_replies_and_the_reply_appears_in_its_thread(
     page: Page, publisher: Publisher, service: Service, article_id: str, browser_log: BrowserLog
 ) -> None:
-    priya = top_level(service, article_id)
-    top_level(service, article_id, "Someone Else")
+    priya = service.posted(article_id)
+    service.posted(article_id, "Someone Else")
     open_box(page, publisher, service, article_id)
     thread = thread_of(page, "Priya S")
 
@@ -169,7 +146,7 @@ def test_a_reader_replies_and_the_reply_appears_in_its_thread(
 def test_cancel_returns_the_form_and_the_focus(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     thread = thread_of(page, "Priya S")
     reply = button(thread, "Reply")
@@ -188,9 +165,9 @@ def test_cancel_returns_the_form_and_the_focus(
 def test_show_more_replies_loads_the_rest_of_a_thread(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    priya = top_level(service, article_id)
+    priya = service.posted(article_id)
     for n in range(5):
-        seed_reply(service, article_id, priya["id"], f"Replier {n}", f"{REPLY_BODY} #{n}")
+        service.posted(article_id, f"Replier {n}", f"{REPLY_BODY} #{n}", parent_id=priya["id"])
     open_box(page, publisher, service, article_id)
     thread = thread_of(page, "Priya S")
     expect(replies(thread)).to_have_count(3)  # the preview, oldest first
@@ -225,7 +202,7 @@ def test_a_long_thread_pages_its_replies(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
     """Past 100 replies the box follows the replies' cursor."""
-    priya = top_level(service, article_id)
+    priya = service.posted(article_id)
     url = f"{service.url}/api/v1/articles/{article_id}/comments/{priya['id']}/replies"
     answers = [
         {**reply_json(n, priya["id"]), "reply_to": {"id": priya["id"], "author": "Priya S"}}
@@ -240,14 +217,12 @@ def test_a_long_thread_pages_its_replies(
 
     page.route(f"{url}?*", pages)
 
-    def listing(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
-        data["comments"][0]["reply_count"] = 104
-        data["comments"][0]["replies"] = answers[:3]
-        route.fulfill(response=response, json=data)
-
-    page.route(f"{service.url}/api/v1/articles/{article_id}/comments", listing)
+    rewrite_listing(
+        page,
+        service,
+        article_id,
+        lambda data: data["comments"][0].update(reply_count=104, replies=answers[:3]),
+    )
     open_box(page, publisher, service, article_id)
     thread = thread_of(page, "Priya S")
 
@@ -290,15 +265,12 @@ def test_a_removed_comment_keeps_its_replies_in_place(
         "replies": [{**reply_json(1, 7), "reply_to": {"id": 7, "author": None}}],
     }
 
-    def listing(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
+    def add_the_placeholder(data: dict[str, Any]) -> None:
         data["comments"].append(placeholder)
         data["total"] += 1
-        route.fulfill(response=response, json=data)
 
-    top_level(service, article_id)
-    page.route(f"{service.url}/api/v1/articles/{article_id}/comments", listing)
+    service.posted(article_id)
+    rewrite_listing(page, service, article_id, add_the_placeholder)
     open_box(page, publisher, service, article_id)
 
     removed = threads(page).nth(1)
@@ -318,7 +290,7 @@ def test_a_removed_comment_keeps_its_replies_in_place(
 def test_a_like_counts_is_pressed_and_survives_a_reload(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    priya = top_level(service, article_id)
+    priya = service.posted(article_id)
     like_through_api(service, article_id, priya["id"], "another-reader-0001")
     open_box(page, publisher, service, article_id)
     like = button(thread_of(page, "Priya S"), LIKE)
@@ -349,14 +321,10 @@ def test_a_like_counts_is_pressed_and_survives_a_reload(
 def test_the_like_button_says_the_newsrooms_word(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    def listing(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
-        data["form"]["like_label"] = "Respect"
-        route.fulfill(response=response, json=data)
-
-    top_level(service, article_id)
-    page.route(f"{service.url}/api/v1/articles/{article_id}/comments", listing)
+    service.posted(article_id)
+    rewrite_listing(
+        page, service, article_id, lambda data: data["form"].update(like_label="Respect")
+    )
     open_box(page, publisher, service, article_id)
     respect = button(thread_of(page, "Priya S"), re.compile(r"^Respect \d$"))
 
@@ -373,7 +341,7 @@ def test_likes_work_where_local_storage_throws(
         "Object.defineProperty(window, 'localStorage', "
         "{get() { throw new DOMException('denied', 'SecurityError'); }});"
     )
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     like = button(thread_of(page, "Priya S"), LIKE)
 
@@ -391,7 +359,7 @@ def test_likes_work_where_local_storage_throws(
 def test_a_reader_reports_a_comment_in_a_dialog(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    priya = top_level(service, article_id)
+    priya = service.posted(article_id)
     open_box(page, publisher, service, article_id)
     report = button(thread_of(page, "Priya S"), "Report")
 
@@ -429,7 +397,7 @@ def test_a_reader_reports_a_comment_in_a_dialog(
 def test_the_report_dialog_cancels_and_shows_errors_in_words(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     report = button(thread_of(page, "Priya S"), "Report")
     dialog = page.get_by_role("dialog", name="Report this comment")
@@ -462,51 +430,91 @@ def test_the_report_dialog_cancels_and_shows_errors_in_words(
 # --- sorting and new comments -------------------------------------------------------
 
 
-def test_the_sort_switch_changes_the_order(
-    page: Page, publisher: Publisher, service: Service, article_id: str
-) -> None:
-    first = top_level(service, article_id, "First Reader")
-    liked = top_level(service, article_id, "Liked Reader")
-    top_level(service, article_id, "Last Reader")
+NEWEST = ["Last Reader", "Liked Reader", "First Reader"]
+OLDEST = ["First Reader", "Liked Reader", "Last Reader"]
+TOP = ["Liked Reader", "First Reader", "Last Reader"]
+
+
+def seed_three_orders(service: Service, article_id: str) -> None:
+    """Three comments that sort as NEWEST, OLDEST and TOP (by likes)."""
+    first = service.posted(article_id, "First Reader")
+    liked = service.posted(article_id, "Liked Reader")
+    service.posted(article_id, "Last Reader")
     for n in range(2):
         like_through_api(service, article_id, liked["id"], f"sorting-voter-{n:05}")
     like_through_api(service, article_id, first["id"], "sorting-voter-00002")
+
+
+def test_the_sort_switch_changes_the_order(
+    page: Page, publisher: Publisher, service: Service, article_id: str
+) -> None:
+    seed_three_orders(service, article_id)
     open_box(page, publisher, service, article_id)
     sort = page.get_by_role("group", name="Sort comments")
     authors = threads(page).locator("bdi.author")
-    expect(authors).to_have_text(["Last Reader", "Liked Reader", "First Reader"])
+    expect(authors).to_have_text(NEWEST)
     expect(sort.get_by_role("button", name="Newest")).to_have_attribute("aria-pressed", "true")
 
     sort.get_by_role("button", name="Oldest").click()
-    expect(authors).to_have_text(["First Reader", "Liked Reader", "Last Reader"])
+    expect(authors).to_have_text(OLDEST)
     expect(sort.get_by_role("button", name="Oldest")).to_have_attribute("aria-pressed", "true")
     expect(sort.get_by_role("button", name="Newest")).to_have_attribute("aria-pressed", "false")
 
     button(thread_of(page, "Last Reader"), "Reply").click()  # a reply begun, then a new order
     page.get_by_label("Comment", exact=True).fill("Half a reply")
     sort.get_by_role("button", name="Top").click()
-    expect(authors).to_have_text(["Liked Reader", "First Reader", "Last Reader"])
+    expect(authors).to_have_text(TOP)
     expect(page.get_by_role("heading", name="Leave a Comment")).to_be_visible()  # went home
     expect(page.get_by_label("Comment", exact=True)).to_have_value("Half a reply")
     expect(sort.get_by_role("button", name="Top")).to_have_attribute("aria-pressed", "true")
     expect(sort.get_by_role("button", name="Top")).to_be_focused()
 
     sort.get_by_role("button", name="Newest").click()
-    expect(authors).to_have_text(["Last Reader", "Liked Reader", "First Reader"])
+    expect(authors).to_have_text(NEWEST)
+
+
+def test_a_sort_pressed_while_another_loads_wins(
+    page: Page, publisher: Publisher, service: Service, article_id: str
+) -> None:
+    """Oldest, then Top before Oldest's comments arrive: the late answer for
+    Oldest is not shown under Top."""
+    seed_three_orders(service, article_id)
+    open_box(page, publisher, service, article_id)
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(f"{service.url}/api/v1/articles/{article_id}/comments?*", hold_the_first)
+    sort = page.get_by_role("group", name="Sort comments")
+    sort.get_by_role("button", name="Oldest").click()
+    wait_until(page, lambda: held)
+    assert "sort=oldest" in held[0].request.url
+    sort.get_by_role("button", name="Top").click()
+
+    held[0].continue_()
+
+    expect(threads(page).locator("bdi.author")).to_have_text(TOP)
+    expect(sort.get_by_role("button", name="Top")).to_have_attribute("aria-pressed", "true")
+    expect(sort.get_by_role("button", name="Oldest")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("button", name="Show more comments")).to_be_hidden()
 
 
 def test_new_comments_wait_behind_a_button(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id, "Early Reader")
+    service.posted(article_id, "Early Reader")
     open_box(page, publisher, service, article_id, poll_seconds="1")
     expect(threads(page)).to_have_count(1)
     # The box checks with a conditional request: an unchanged page comes back 304.
     unchanged = re.compile(rf'"status":304,[^\n]*"article_id":"{article_id}"')
     wait_until(page, lambda: unchanged.search(service.server.log()))
 
-    top_level(service, article_id, "Late Reader")
-    top_level(service, article_id, "Later Reader")
+    service.posted(article_id, "Late Reader")
+    service.posted(article_id, "Later Reader")
 
     news = page.get_by_role("button", name=re.compile(r"new comments?$"))
     expect(news).to_have_text("2 new comments")
@@ -532,7 +540,7 @@ def test_the_reader_own_comment_is_not_new_to_them(
     write(page, "Sam", LONG_BODY)
     page.get_by_role("button", name="Post comment").click()
     expect(page.get_by_role("heading", name="Reader Comments (1)")).to_be_visible()
-    top_level(service, article_id, "Other Reader")
+    service.posted(article_id, "Other Reader")
 
     expect(page.get_by_role("button", name="1 new comment")).to_be_visible()
 
@@ -615,7 +623,7 @@ def post_own(page: Page, body: str = LONG_BODY, name: str = "Sam Author") -> Loc
 def test_the_author_edits_their_own_comment(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     mine = post_own(page)
     expect(thread_of(page, "Priya S").get_by_role("button", name="Edit")).to_have_count(0)
@@ -687,7 +695,7 @@ def test_an_edit_the_service_refuses_is_shown_at_the_field(
 def test_the_author_deletes_their_own_comment_after_confirming(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     mine = post_own(page)
     expect(page.get_by_role("heading", name="Reader Comments (2)")).to_be_visible()
@@ -762,7 +770,7 @@ def test_once_someone_replies_the_author_is_told_in_words(
     open_box(page, publisher, service, article_id)
     mine = post_own(page)
     comment_id = service.listing(article_id)["comments"][0]["id"]
-    seed_reply(service, article_id, comment_id, "Quick Replier", REPLY_BODY)
+    service.posted(article_id, "Quick Replier", REPLY_BODY, parent_id=comment_id)
 
     button(mine, "Edit").click()
     mine.get_by_label("Edit your comment").fill(EDITED_BODY)
@@ -799,7 +807,7 @@ def test_edit_and_delete_go_away_when_the_window_closes(
 def test_reply_like_report_and_edit_by_keyboard_only(
     page: Page, publisher: Publisher, service: Service, article_id: str
 ) -> None:
-    top_level(service, article_id)
+    service.posted(article_id)
     open_box(page, publisher, service, article_id)
     keyboard = page.keyboard
     thread = thread_of(page, "Priya S")
@@ -864,9 +872,9 @@ def test_reply_like_report_and_edit_by_keyboard_only(
 def test_axe_finds_no_violations_in_threads_the_dialog_and_the_editor(
     page: Page, publisher: Publisher, service: Service, article_id: str, theme: str
 ) -> None:
-    priya = top_level(service, article_id)
+    priya = service.posted(article_id)
     for n in range(4):
-        seed_reply(service, article_id, priya["id"], f"Replier {n}", f"{REPLY_BODY} #{n}")
+        service.posted(article_id, f"Replier {n}", f"{REPLY_BODY} #{n}", parent_id=priya["id"])
     open_box(page, publisher, service, article_id, theme=theme)
     mine = post_own(page)
     thread = thread_of(page, "Priya S")
@@ -896,8 +904,7 @@ def test_axe_finds_no_violations_in_threads_the_dialog_and_the_editor(
 def test_markup_in_replies_reports_and_edits_is_shown_as_text_and_never_runs(
     page: Page, publisher: Publisher, service: Service, article_id: str, browser_log: BrowserLog
 ) -> None:
-    status, stored = service.post(article_id, XSS, f"{XSS} {LONG_BODY}")
-    assert status == 201, stored
+    stored = service.posted(article_id, XSS, f"{XSS} {LONG_BODY}")
     # No CSP on this page: only the box itself stands between the text and the DOM.
     page.goto(publisher.article(service, box_tag(service, article_id), csp=""))
     thread = threads(page).first

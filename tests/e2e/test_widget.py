@@ -6,10 +6,8 @@ visible text, which Playwright finds inside the box's open shadow root.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -25,34 +23,15 @@ from .conftest import (
     Publisher,
     Service,
     axe_violations,
+    box_tag,
+    open_box,
     wait_until,
+    write,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 SECOND_BODY = "Another considered reply, which is also long enough to be posted here."
-
-
-@pytest.fixture
-def article_id() -> str:
-    """Each test its own article, so tests share one server without meeting."""
-    return f"art-{uuid.uuid4().hex[:12]}"
-
-
-def box_tag(service: Service, article_id: str, **data: str) -> str:
-    """The snippet a publisher pastes; ``data`` become data-* attributes."""
-    attributes = "".join(
-        f' data-{name.replace("_", "-")}="{html.escape(value)}"'
-        for name, value in {"article_id": article_id, **data}.items()
-    )
-    return f'<script src="{service.script()}"{attributes} async></script>'
-
-
-def open_box(page: Page, publisher: Publisher, service: Service, article_id: str, **data: str):
-    page.goto(publisher.article(service, box_tag(service, article_id, **data)))
-    expect(
-        page.get_by_role("heading", name=re.compile(r"^Reader Comments \(\d+\)$"))
-    ).to_be_visible()
 
 
 def name_field(page: Page):
@@ -65,11 +44,6 @@ def comment_field(page: Page):
 
 def post_button(page: Page):
     return page.get_by_role("button", name="Post comment")
-
-
-def write(page: Page, name: str, body: str) -> None:
-    name_field(page).fill(name)
-    comment_field(page).fill(body)
 
 
 def counter(page: Page):
