@@ -3,7 +3,7 @@
     env = server_env(tmp_path)            # COMMENTS_* for a throwaway instance
     migrate(env)                          # flask --app wsgi db upgrade
     with Gunicorn(env, workers=4) as server:
-        requests.get(server.url + "/healthz")
+        answer = post_as_box(server.url, "a1", "Priya S", "A comment of some length.")
 
 The server runs in its own process group, so ``kill()`` (SIGKILL) takes the
 master and every worker down at once, as a crash would.
@@ -12,6 +12,8 @@ master and every worker down at once, as a crash would.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import signal
 import socket
@@ -20,7 +22,9 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -238,3 +242,53 @@ def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, body
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def call(
+    url: str,
+    data: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    source: str = "127.0.0.1",
+) -> Answer:
+    """One HTTP request (a JSON POST when ``data`` is given, else a GET) from
+    the loopback address ``source`` (another reader); any status is answered."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=20, source_address=(source, 0)
+    )
+    body = None if data is None else json.dumps(data).encode()
+    sent = dict(headers or {})
+    if body is not None:
+        sent["Content-Type"] = "application/json"
+    try:
+        connection.request("GET" if body is None else "POST", parts.path, body, sent)
+        response = connection.getresponse()
+        raw = response.read()
+        return Answer(response.status, dict(response.headers), json.loads(raw) if raw else None)
+    finally:
+        connection.close()
+
+
+def post_as_box(
+    base_url: str,
+    article_id: str,
+    author: str,
+    body: str,
+    *,
+    source: str = "127.0.0.1",
+    **fields: Any,
+) -> Answer:
+    """Post as the comment box does: a fresh form token from the listing, then
+    the JSON POST (with any further ``fields``, such as ``parent_id``), both
+    from ``source``."""
+    url = f"{base_url}/api/v1/articles/{article_id}/comments"
+    token = call(url, source=source).body["form"]["token"]
+    payload = {"author": author, "body": body, "token": token, **fields}
+    return call(url, payload, source=source)

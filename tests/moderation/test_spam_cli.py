@@ -11,10 +11,11 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from bench.spam import VIDEOS
 from widget.moderation import learning
 
-from ..conftest import make_app
-from .test_spam_filter import VIDEOS, fresh_process, knowledge  # noqa: F401 (autouse fixture)
+from ..conftest import make_app, need
+from .test_spam_filter import fresh_process, knowledge  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test on SQLite and PostgreSQL
 
@@ -96,6 +97,7 @@ def expected_training(path: Path, known: dict[str, bool]) -> tuple[int, int, int
 
 
 def test_train_four_videos_then_evaluate_the_fifth(app: Flask) -> None:
+    need(len(VIDEOS) == 5, "../shared/data/youtube-spam")
     known: dict[str, bool] = {}
     for path in VIDEOS[:4]:
         learnt, spam, good = expected_training(path, known)

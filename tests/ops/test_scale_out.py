@@ -11,58 +11,31 @@ behind a load balancer would.
 from __future__ import annotations
 
 import contextlib
-import http.client
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ..conftest import LONG_BODY, REDIS_URL, pg_url
-from ..servers import REPO, flask_command, free_port, migrate, server_env
+from ..servers import (
+    REPO,
+    Answer,
+    call,
+    flask_command,
+    free_port,
+    migrate,
+    post_as_box,
+    server_env,
+)
 
 SECRET_KEY = "scale-out-test-secret-of-32-chars-or-more"
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-def call(
-    url: str,
-    data: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-    source: str = "127.0.0.1",
-) -> Answer:
-    """One HTTP request from the loopback address ``source`` (another reader)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=20, source_address=(source, 0)
-    )
-    body = None if data is None else json.dumps(data).encode()
-    sent = dict(headers or {})
-    if body is not None:
-        sent["Content-Type"] = "application/json"
-    try:
-        connection.request("GET" if body is None else "POST", parts.path, body, sent)
-        response = connection.getresponse()
-        raw = response.read()
-        return Answer(response.status, dict(response.headers), json.loads(raw) if raw else None)
-    finally:
-        connection.close()
 
 
 class Instance:
@@ -113,13 +86,8 @@ class Instance:
         return call(f"{self.url}/api/v1/articles/{article_id}/comments", headers=headers)
 
     def post(self, article_id: str, author: str, source: str = "127.0.0.1") -> Answer:
-        token = self.comments(article_id).body["form"]["token"]
-        return call(
-            f"{self.url}/api/v1/articles/{article_id}/comments",
-            # Each text different: a repeated text is refused as a duplicate.
-            {"author": author, "body": f"{LONG_BODY} ({author})", "token": token},
-            source=source,
-        )
+        # Each text different: a repeated text is refused as a duplicate.
+        return post_as_box(self.url, article_id, author, f"{LONG_BODY} ({author})", source=source)
 
 
 @pytest.fixture

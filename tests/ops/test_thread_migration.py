@@ -5,7 +5,6 @@ replies and whether the listing shows it. On SQLite and PostgreSQL, through
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,15 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from ..conftest import pg_url
-from ..servers import SECRET_KEY, flask_command
+from ..servers import flask_command, migrate, server_env
 
 BEFORE = "f44bced2acfa"  # the last 1.0 revision
-
-
-def flask(database_url: str, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env.update(COMMENTS_DATABASE_URL=database_url, COMMENTS_SECRET_KEY=SECRET_KEY)
-    flask_command(env, *args, timeout=120)
 
 
 # id, parent_id, status: a thread three deep, a held top-level comment that was
@@ -40,13 +33,10 @@ ROWS = [
 ]
 
 
-def upgrade_with_rows(database_url: str, schema: str | None = None) -> dict[int, tuple]:
-    flask(database_url, "db", "upgrade", BEFORE)
-    engine = create_engine(
-        database_url,
-        poolclass=NullPool,
-        **({"connect_args": {"options": f"-csearch_path={schema}"}} if schema else {}),
-    )
+def upgrade_with_rows(tmp_path: Path, database_url: str) -> dict[int, tuple]:
+    env = server_env(tmp_path, DATABASE_URL=database_url)
+    flask_command(env, "db", "upgrade", BEFORE, timeout=120)
+    engine = create_engine(database_url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             for comment_id, parent_id, status in ROWS:
@@ -63,7 +53,7 @@ def upgrade_with_rows(database_url: str, schema: str | None = None) -> dict[int,
                         "at": datetime(2025, 1, 1, tzinfo=UTC),
                     },
                 )
-        flask(database_url, "db", "upgrade")
+        migrate(env)
         with engine.connect() as connection:
             rows = connection.execute(
                 text("SELECT id, root_id, reply_count, listed FROM comments ORDER BY id")
@@ -87,9 +77,11 @@ EXPECTED = {
 
 
 def test_upgrading_a_sqlite_database_threads_its_comments(tmp_path: Path) -> None:
-    assert upgrade_with_rows(f"sqlite:///{tmp_path / 'comments.db'}") == EXPECTED
+    assert upgrade_with_rows(tmp_path, f"sqlite:///{tmp_path / 'comments.db'}") == EXPECTED
 
 
 @pytest.mark.postgres
-def test_upgrading_a_postgresql_database_threads_its_comments(pg_schema: str) -> None:
-    assert upgrade_with_rows(pg_url(pg_schema), pg_schema) == EXPECTED
+def test_upgrading_a_postgresql_database_threads_its_comments(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    assert upgrade_with_rows(tmp_path, pg_url(pg_schema)) == EXPECTED
