@@ -14,7 +14,7 @@ from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin
 
-from ..admin_support import cheap_hashing, create_admin, login  # noqa: F401 (autouse fixture)
+from ..admin_support import create_admin, login
 
 DUMMY_PASSWORD = "not the password of anyone"  # in the source: anyone can read it
 

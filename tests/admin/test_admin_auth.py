@@ -14,16 +14,7 @@ from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin, Article, AuditEntry
 
-from ..admin_support import (
-    NAME,
-    PASSWORD,
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    create_admin,
-    csrf_token,
-    login,
-    signed_in,
-    submit,
-)
+from ..admin_support import NAME, PASSWORD, create_admin, csrf_token, login, signed_in, submit
 from ..conftest import make_app
 
 CSP = (

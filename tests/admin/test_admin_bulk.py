@@ -13,24 +13,12 @@ from widget.models import Comment
 from widget.moderation import actions
 from widget.moderation.selection import Selection
 
-from ..admin_support import (
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    csrf_token,
-    flashes,
-    hidden_fields,
-    signed_in,
-    submit,
-)
+from ..admin_support import csrf_token, flashes, hidden_fields, submit
 from ..conftest import comments_url, post_comment
 from .test_admin_comments import add_comments, statuses
 
 PENDING = "/admin/comments?status=pending"
 BULK_PENDING = "/admin/comments/bulk?status=pending"
-
-
-@pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    return signed_in(app)
 
 
 def status_of(app: Flask, author: str) -> str:

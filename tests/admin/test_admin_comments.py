@@ -14,19 +14,8 @@ from widget import articles
 from widget.extensions import db
 from widget.models import Article, AuditEntry, Comment, Status
 
-from ..admin_support import (
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    csrf_token,
-    flashes,
-    signed_in,
-    submit,
-)
+from ..admin_support import csrf_token, flashes, submit
 from ..conftest import LONG_BODY, comments_url, post_comment
-
-
-@pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    return signed_in(app)
 
 
 def add_comments(app: Flask, rows: list[dict]) -> list[int]:

@@ -10,7 +10,7 @@ from widget.admin import chart
 from widget.extensions import db
 from widget.models import Comment
 
-from ..admin_support import cheap_hashing, signed_in  # noqa: F401 (autouse fixture)
+from ..admin_support import signed_in
 from ..conftest import LONG_BODY
 
 

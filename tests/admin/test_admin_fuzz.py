@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from widget.extensions import db
 from widget.models import Comment
 
-from ..admin_support import cheap_hashing, csrf_token, signed_in  # noqa: F401 (autouse fixture)
+from ..admin_support import csrf_token
 from ..conftest import LONG_BODY
 
 # Text a browser or a script could send: any code point (werkzeug decodes
@@ -43,11 +43,12 @@ FORMS = {
 
 
 @pytest.fixture
-def admin(app: Flask) -> FlaskClient:
+def admin(app: Flask, admin: FlaskClient) -> FlaskClient:
+    """The signed-in admin (tests/admin/conftest.py), with a comment to act on."""
     with app.app_context():
         db.session.add(Comment(article_id="a1", author="A", body=LONG_BODY, sender_hash="s"))
         db.session.commit()
-    return signed_in(app)
+    return admin
 
 
 @FUZZ

@@ -13,22 +13,10 @@ from flask.testing import FlaskClient
 from widget.extensions import db
 from widget.models import AuditEntry, Ban, BlockedPhrase, Comment
 
-from ..admin_support import (
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    csrf_token,
-    flashes,
-    login,
-    signed_in,
-    submit,
-)
+from ..admin_support import csrf_token, flashes, login, signed_in, submit
 from ..conftest import LONG_BODY, make_app, post_comment
 
 RULES = "/admin/rules"
-
-
-@pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    return signed_in(app)
 
 
 def audit(app: Flask) -> list[tuple[str, str, int]]:

@@ -15,13 +15,7 @@ from widget.admin import accounts
 from widget.extensions import db
 from widget.models import Admin
 
-from ..admin_support import (
-    NAME,
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    create_admin,
-    login,
-    signed_in,
-)
+from ..admin_support import NAME, create_admin, login, signed_in
 
 COOKIE = "comments_admin"
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

@@ -9,14 +9,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ..admin_support import (
-    NAME,
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    flashes,
-    login,
-    signed_in,
-    submit,
-)
+from ..admin_support import NAME, flashes, login, signed_in, submit
 
 COOKIE = "comments_admin"
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

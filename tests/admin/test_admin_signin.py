@@ -20,14 +20,7 @@ from werkzeug.test import TestResponse
 
 from widget.admin import accounts
 
-from ..admin_support import (
-    NAME,
-    PASSWORD,
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    create_admin,
-    csrf_token,
-    login,
-)
+from ..admin_support import NAME, PASSWORD, create_admin, csrf_token, login
 from ..conftest import make_app
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

@@ -15,14 +15,7 @@ import time_machine
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from ..admin_support import (
-    NAME,
-    PASSWORD,
-    cheap_hashing,  # noqa: F401 (autouse fixture)
-    create_admin,
-    csrf_token,
-    login,
-)
+from ..admin_support import NAME, PASSWORD, create_admin, csrf_token, login
 from ..conftest import make_app
 from .test_admin_signin import ACCOUNT_LIMITED
 

@@ -1,9 +1,11 @@
 """The admin blueprint and what every admin page shares: sign-in required,
-strict headers, error pages, template helpers."""
+strict headers, error pages, paging, what a reply answers, template helpers."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ from .forms import ConfirmForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 50
+EXCERPT = 80  # characters of the answered comment shown with a reply
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -96,6 +99,39 @@ def counts_by_status(*where: Any) -> dict[str, int]:
     ).all()
     found = dict(rows)
     return {status.value: found.get(status.value, 0) for status in Status}
+
+
+def paginate(total: int, asked: int | None) -> tuple[int, int, int]:
+    """(page, pages, offset) of a list of ``total`` rows, PER_PAGE a page:
+    the page asked for, kept between the first and the last."""
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(asked or 1, 1), pages)
+    return page, pages, (page - 1) * PER_PAGE
+
+
+@dataclass(frozen=True)
+class Parent:
+    """What a reply answers, for the admin lists: its author and first words."""
+
+    id: int
+    author: str
+    excerpt: str
+
+
+def excerpt(body: str) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
+
+
+def parents_of(rows: Sequence[Comment]) -> dict[int, Parent]:
+    """The comments these rows answer, by id (one query for a whole page)."""
+    ids = sorted({row.parent_id for row in rows if row.parent_id is not None})
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(Comment.id, Comment.author, Comment.body).where(Comment.id.in_(ids))
+    ).all()
+    return {i: Parent(i, author, excerpt(body)) for i, author, body in found}
 
 
 # --- template helpers ----------------------------------------------------------

@@ -3,49 +3,21 @@ what the spam filter saw in it), and emptying spam."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Comment, Status
+from ..models import MAX_ID, Comment, Status
 from ..moderation import ModerationError, actions, classifier, learning
 from ..moderation.selection import Selection, count, latest_id
 from ..ops.cli import plural
-from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, safe_next
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, paginate, parents_of, safe_next
 from .forms import BulkForm, ConfirmForm, FilterForm
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
-EXCERPT = 80  # characters of the answered comment shown with a reply
 EXPLAINED = 12  # features shown on a comment's page, the strongest first
-
-
-@dataclass(frozen=True)
-class Parent:
-    """What a reply answers, for the admin lists: its author and first words."""
-
-    id: int
-    author: str
-    excerpt: str
-
-
-def excerpt(body: str) -> str:
-    flat = " ".join(body.split())
-    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
-
-
-def parents_of(rows: Sequence[Comment]) -> dict[int, Parent]:
-    """The comments these rows answer, by id (one query for a whole page)."""
-    ids = sorted({row.parent_id for row in rows if row.parent_id is not None})
-    if not ids:
-        return {}
-    found = db.session.execute(
-        select(Comment.id, Comment.author, Comment.body).where(Comment.id.in_(ids))
-    ).all()
-    return {i: Parent(i, author, excerpt(body)) for i, author, body in found}
 
 
 def _selection_from_args() -> tuple[FilterForm, Selection]:
@@ -69,13 +41,12 @@ def _selection_from_args() -> tuple[FilterForm, Selection]:
 def comments() -> str:
     form, selection = _selection_from_args()
     total = count(selection)
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(form.page.data or 1, pages)
+    page, pages, offset = paginate(total, form.page.data)
     rows = db.session.scalars(
         select(Comment)
         .where(*selection.conditions())
         .order_by(Comment.id.desc())
-        .offset((page - 1) * PER_PAGE)
+        .offset(offset)
         .limit(PER_PAGE)
     ).all()
     return render_template(
@@ -161,32 +132,34 @@ class Weight:
 
 
 def weight(token: str, value: float) -> Weight:
-    """classifier.tokens names: "~" marks character n-grams (spaces are word
-    edges, shown as ␣), "host:" a link's host, a space a pair of words."""
-    if token.startswith("~"):
-        return Weight("letters", token[1:].replace(" ", "␣"), value)
+    """A feature as classifier.tokens names it, as an admin reads it: a
+    character n-gram (its spaces are word edges, shown as ␣), any link, a
+    link's host, a pair of words or a word."""
+    if token.startswith(classifier.GRAM):
+        return Weight("letters", token.removeprefix(classifier.GRAM).replace(" ", "␣"), value)
     if token == classifier.LINK:
         return Weight("link", "any link", value)
-    if token.startswith("host:"):
-        return Weight("link to", token.removeprefix("host:"), value)
+    if token.startswith(classifier.HOST):
+        return Weight("link to", token.removeprefix(classifier.HOST), value)
     return Weight("words" if " " in token else "word", token, value)
 
 
-@bp.get("/comments/<int(max=2147483647):comment_id>")
+@bp.get(f"/comments/<int(max={MAX_ID}):comment_id>")
 def comment(comment_id: int) -> str:
     found = db.session.get(Comment, comment_id)
     if found is None:
         abort(404, description=f"There is no comment #{comment_id}.")
-    model = learning.current()
+    learnt = learning.summary()
     weights = None
-    if model.trusted:  # an untrained filter's weights would explain nothing
-        weights = [weight(token, value) for token, value in model.explain(found.body, EXPLAINED)]
+    if learnt.trusted:  # an untrained filter's weights would explain nothing
+        explained = learning.current().explain(found.body, EXPLAINED)
+        weights = [weight(token, value) for token, value in explained]
     return render_template(
         "admin/comment.html",
         c=found,
         parent=parents_of([found]).get(found.parent_id),
         weights=weights,
-        learnt={"spam": model.counts.spam_docs, "good": model.counts.ham_docs},
+        learnt=learnt,
         trusted_examples=learning.TRUSTED_EXAMPLES,
         likely_rank=learning.LIKELY_RANK,
         bulk=BulkForm(formdata=None),

@@ -19,6 +19,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     InputRequired,
@@ -31,6 +32,7 @@ from wtforms.validators import (
 
 from ..articles import is_valid_id as is_valid_article_id
 from ..models import MAX_ID, Status
+from ..moderation.reports import MAX_DECISION
 from ..public.forms import readable
 
 BAN_DURATIONS: dict[str, int | None] = {
@@ -87,11 +89,20 @@ class ConfirmForm(FlaskForm):
     """A button and its CSRF token: log out, unban, unblock, reopen, empty spam."""
 
 
-class FilterForm(FlaskForm):
-    """The comments list filter, read from the query string (no CSRF on GET)."""
+class PageForm(FlaskForm):
+    """A list's page number, read from the query string (no CSRF on GET)."""
 
     class Meta:
         csrf = False
+
+    page = IntegerField(
+        "Page",
+        validators=[Optional(), NumberRange(min=1, max=10**9, message="Pages are numbered 1 up.")],
+    )
+
+
+class FilterForm(PageForm):
+    """The comments list filter, and its page."""
 
     status = SelectField(
         "Status",
@@ -110,10 +121,6 @@ class FilterForm(FlaskForm):
     )
     # Scored at or above learning.LIKELY_RANK when posted; "1" in the query string.
     likely_spam = BooleanField("Likely spam", false_values=("", "0", "false", "off"))
-    page = IntegerField(
-        "Page",
-        validators=[Optional(), NumberRange(min=1, max=10**9, message="Pages are numbered 1 up.")],
-    )
 
     def validate_article(self, field: StringField) -> None:
         if field.data and not is_valid_article_id(field.data):
@@ -147,6 +154,23 @@ class BulkForm(FlaskForm):
     # touched, and a match that changed is asked about again (admin.bulk).
     shown_max_id = WholeNumberField("Newest comment shown")
     shown_count = WholeNumberField("Comments shown")
+
+
+class KeepForm(FlaskForm):
+    """Keep one reported comment (a row's button) or the checked ones."""
+
+    ids = IdListField()
+
+
+class RemoveForm(KeepForm):
+    """Remove one reported comment or the checked ones; the admin writes why
+    (one reason for all), and its author is told."""
+
+    decision = TextAreaField(
+        "Reason for removal",
+        filters=[_strip],
+        validators=[Length(max=MAX_DECISION), readable],
+    )
 
 
 class BanForm(FlaskForm):

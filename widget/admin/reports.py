@@ -8,56 +8,15 @@ one audit entry each.
 
 from __future__ import annotations
 
-import math
-
 from flask import Response, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
 
 from ..moderation import ModerationError
 from ..moderation import reports as queue
 from ..ops.cli import plural
-from ..public.forms import readable
-from .blueprint import PER_PAGE, bad_request, bp
-from .comments import parents_of
-from .forms import IdListField
+from .blueprint import PER_PAGE, bad_request, bp, paginate, parents_of
+from .forms import ConfirmForm, KeepForm, PageForm, RemoveForm
 
 DONE = {"keep": "Kept", "remove": "Removed"}
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
-class PageForm(FlaskForm):
-    """The queue's page number, from the query string (no CSRF on GET)."""
-
-    class Meta:
-        csrf = False
-
-    page = IntegerField(
-        "Page",
-        validators=[Optional(), NumberRange(min=1, max=10**9, message="Pages are numbered 1 up.")],
-    )
-
-
-class KeepForm(FlaskForm):
-    """Keep one reported comment (a row's button) or the checked ones."""
-
-    ids = IdListField()
-
-
-class RemoveForm(FlaskForm):
-    """Remove one reported comment or the checked ones; the admin writes why
-    (one reason for all), and its author is told."""
-
-    ids = IdListField()
-    decision = TextAreaField(
-        "Reason for removal",
-        filters=[_strip],
-        validators=[Length(max=queue.MAX_DECISION), readable],
-    )
 
 
 @bp.get("/reports")
@@ -66,9 +25,8 @@ def reported() -> str:
     if not form.validate():
         bad_request(form)
     total = queue.queued_count()
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(form.page.data or 1, pages)
-    entries = queue.queue((page - 1) * PER_PAGE, PER_PAGE)
+    page, pages, offset = paginate(total, form.page.data)
+    entries = queue.queue(offset, PER_PAGE)
     return render_template(
         "admin/reports.html",
         entries=entries,
@@ -77,8 +35,7 @@ def reported() -> str:
         page=page,
         pages=pages,
         labels=queue.REASON_LABELS,
-        keep=KeepForm(formdata=None),
-        remove=RemoveForm(formdata=None),
+        confirm=ConfirmForm(formdata=None),
     )
 
 

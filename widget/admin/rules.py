@@ -3,17 +3,15 @@ audit log."""
 
 from __future__ import annotations
 
-import math
-
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditEntry, BlockedPhrase, Comment, utcnow
+from ..models import MAX_ID, AuditEntry, BlockedPhrase, Comment, utcnow
 from ..moderation import ModerationError, actions, bans, learning, selection
 from ..moderation import rules as moderation_rules
 from ..ops.cli import plural
-from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, safe_next
+from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, paginate, safe_next
 from .forms import (
     BAN_DURATIONS,
     BAN_LABELS,
@@ -83,7 +81,6 @@ def lift_ban(sender: str) -> Response:
 @bp.get("/rules")
 def rules() -> str:
     current = moderation_rules.settings()
-    spam_filter = learning.current()
     settings_form = SettingsForm(
         formdata=None,
         pre_moderation={None: "default", True: "on", False: "off"}[current.pre_moderation],
@@ -101,9 +98,9 @@ def rules() -> str:
         closed=actions.closed_articles(),
         confirm=ConfirmForm(formdata=None),
         now=utcnow(),
-        spam_learnt={"spam": spam_filter.counts.spam_docs, "good": spam_filter.counts.ham_docs},
-        spam_trusted=spam_filter.trusted,
+        learnt=learning.summary(),
         trusted_examples=learning.TRUSTED_EXAMPLES,
+        likely_rank=learning.LIKELY_RANK,
     )
 
 
@@ -141,7 +138,7 @@ def add_phrase() -> Response:
     return _back_to_rules("phrases")
 
 
-@bp.post("/rules/phrases/<int(max=2147483647):phrase_id>/delete")
+@bp.post(f"/rules/phrases/<int(max={MAX_ID}):phrase_id>/delete")
 def remove_phrase(phrase_id: int) -> Response:
     if not ConfirmForm(formdata=request.form).validate():
         abort(400)
@@ -173,12 +170,8 @@ def article(change: str) -> Response:
 @bp.get("/audit")
 def audit() -> str:
     total = db.session.scalar(select(func.count(AuditEntry.id))) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page, pages, offset = paginate(total, request.args.get("page", 1, type=int))
     entries = db.session.scalars(
-        select(AuditEntry)
-        .order_by(AuditEntry.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
+        select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(PER_PAGE)
     ).all()
     return render_template("admin/audit.html", entries=entries, page=page, pages=pages)

@@ -33,7 +33,10 @@ HELD_HAM_SHARE = 0.01  # the threshold holds at most this share of the good comm
 RANKS = 1000  # good comments' scores kept to rank a new score against
 MAX_TEXT = 4000  # characters read: longer text adds nothing a filter needs
 
+# How tokens() names what it finds (the admin page reads the names back):
 LINK = "<link>"  # the token every link adds: no word can be spelt so
+HOST = "host:"  # + a link's host, "www." dropped
+GRAM = "~"  # + a character n-gram of a word padded with spaces
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _LINK = re.compile(r"(?i)(?:https?://|www\.)([\w.-]{1,253})")
 _WORD = re.compile(r"\w+")
@@ -55,14 +58,14 @@ def tokens(text: str) -> set[str]:
     for host in _LINK.findall(text):
         host = host.strip(".").removeprefix("www.")
         found.add(LINK)
-        found.add("host:" + host)
+        found.add(HOST + host)
     words = _WORD.findall(text)
     found.update(words)
     found.update(f"{a} {b}" for a, b in pairwise(words))
     for word in text.split():
         padded = f" {word} "
         for n in CHAR_GRAMS:
-            found.update("~" + padded[i : i + n] for i in range(len(padded) - n + 1))
+            found.update(GRAM + padded[i : i + n] for i in range(len(padded) - n + 1))
     return found
 
 

@@ -85,8 +85,7 @@ class _Model:
     @property
     def trusted(self) -> bool:
         counts = self.counts
-        enough = min(counts.spam_docs, counts.ham_docs) >= TRUSTED_EXAMPLES
-        return enough and self.calibration is not None
+        return _trusted(counts.spam_docs, counts.ham_docs, self.calibration is not None)
 
     def judge(self, text: str) -> Judgement:
         calibration = self.calibration
@@ -181,6 +180,33 @@ def current(revision: Revision | object = UNKNOWN) -> _Model:
 
 def judge(text: str, revision: Revision | object = UNKNOWN) -> Judgement:
     return current(revision).judge(text)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the filter has learnt, in numbers (the admin pages say it)."""
+
+    spam: int = 0
+    good: int = 0
+    trusted: bool = False  # it judges: enough of each class, and a threshold
+
+
+def summary() -> Summary:
+    """From the filter's row alone: no catching up with its counts."""
+    found = db.session.execute(
+        select(
+            SpamFilterState.spam_docs, SpamFilterState.ham_docs, SpamFilterState.threshold
+        ).where(SpamFilterState.id == STATE_ID)
+    ).first()
+    if found is None:
+        return Summary()
+    spam, good, threshold = found
+    return Summary(spam, good, _trusted(spam, good, threshold is not None))
+
+
+def _trusted(spam: int, good: int, calibrated: bool) -> bool:
+    """Whether the filter judges: enough of each class, and a threshold."""
+    return min(spam, good) >= TRUSTED_EXAMPLES and calibrated
 
 
 # --- learning ------------------------------------------------------------------
