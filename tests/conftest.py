@@ -32,6 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from widget import create_app
 from widget.extensions import db
+from widget.models import Comment
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("sqlite", "postgres")
@@ -322,3 +323,39 @@ def post_comment(
         payload["token"] = form_token(client, article_id)
     payload.update(fields)
     return client.post(comments_url(article_id), json=payload, headers=headers or {})
+
+
+def posted(
+    client: FlaskClient, article_id: str = "a1", status: int = 201, **fields: Any
+) -> dict[str, Any]:
+    """Post as the box does, check the answer's status and return its JSON."""
+    response = post_comment(client, article_id, **fields)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def stored_comment(app: Flask, comment_id: int) -> Comment:
+    """The comment's row as stored now."""
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        assert comment is not None, comment_id
+        return comment
+
+
+def reader(app: Flask, address: str) -> FlaskClient:
+    """A client from its own address: a sender of its own."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def assert_refused(response: Any, status: int, *codes: str) -> dict[str, Any]:
+    """The contract's error: this status, JSON, a known code, words, no internals."""
+    raw = response.get_data(as_text=True)
+    assert response.status_code == status, raw[:300]
+    assert response.mimetype == "application/json", raw[:300]
+    data = response.get_json()
+    assert data["error"] in codes, data
+    assert isinstance(data["message"], str) and data["message"]
+    assert "Traceback" not in raw and 'File "' not in raw
+    return data

@@ -19,9 +19,9 @@ from widget.moderation import ModerationError, actions, reports
 from widget.moderation.selection import Selection
 
 from ..admin_support import csrf_token, flashes, submit
-from ..conftest import LONG_BODY, comments_url
+from ..conftest import LONG_BODY, comments_url, stored_comment
 from ..public.test_likes import published, set_status, voter
-from ..public.test_reports import ADDRESSES, comment, listed, report, reported_by
+from ..public.test_reports import ADDRESSES, listed, report, reported_by
 from .test_admin_comments import bulk as bulk_in_list
 
 QUEUE = "/admin/reports"
@@ -90,7 +90,7 @@ def test_the_queue_needs_a_signed_in_admin_and_its_csrf_token(
     assert page.status_code == 302
     assert "/admin/login" in page.location
     assert action.status_code == 400  # no token: refused before sign-in is asked for
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
     assert open_reports(app) == 3
 
 
@@ -214,7 +214,7 @@ def test_keep_publishes_a_held_comment_and_resolves_its_reports(
     assert response.status_code == 302
     assert "Kept: 1 comment." in flashes(admin.get(response.location))
     assert listed(client) == ([cid], 1)
-    kept = comment(app, cid)
+    kept = stored_comment(app, cid)
     assert kept.status == "published" and kept.reviewed_at is not None
     assert open_reports(app) == 0
     assert "No open reports" in admin.get(QUEUE).get_data(as_text=True)
@@ -230,7 +230,7 @@ def test_a_kept_comment_reported_again_is_queued_but_stays_published(
 
     reported_by(client, cid, range(2, 6))
 
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     assert listed(client) == ([cid], 1)
     assert f'id="reported-{cid}"' in admin.get(QUEUE).get_data(as_text=True)
     assert "kept after earlier reports" in admin.get(QUEUE).get_data(as_text=True)
@@ -254,8 +254,8 @@ def test_keep_leaves_a_comment_held_or_refused_for_another_reason(
 
     bulk(admin, "keep", [spam, edited])
 
-    assert comment(app, spam).status == "spam"
-    assert (comment(app, edited).status, comment(app, edited).reason) == (
+    assert stored_comment(app, spam).status == "spam"
+    assert (stored_comment(app, edited).status, stored_comment(app, edited).reason) == (
         "pending",
         "blocked_phrase",
     )
@@ -271,7 +271,7 @@ def test_keep_without_the_csrf_token_changes_nothing(
     response = admin.post(f"{QUEUE}/keep", data={"ids": [str(cid)]})
 
     assert response.status_code == 400
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
     assert open_reports(app) == 3
 
 
@@ -291,8 +291,8 @@ def test_deciding_what_another_admin_decided_says_so(
     assert "Nothing changed: the reports were already dealt with." in flashes(
         admin.get(response.location)
     )
-    assert comment(app, reported).status == "published"
-    assert comment(app, reported).decision is None
+    assert stored_comment(app, reported).status == "published"
+    assert stored_comment(app, reported).decision is None
     assert [a[1] for a in audit(app)] == ["keep_reported"]
 
 
@@ -307,7 +307,7 @@ def test_remove_deletes_the_comment_with_the_admins_reason(
     response = remove(admin, reported, "  Insults another reader; see our rules, section 2.  ")
 
     assert "Removed: 1 comment." in flashes(admin.get(response.location))
-    removed = comment(app, reported)
+    removed = stored_comment(app, reported)
     assert removed.status == "deleted"
     assert removed.decision == "Insults another reader; see our rules, section 2."
     assert listed(client) == ([other], 1)
@@ -329,8 +329,8 @@ def test_remove_needs_a_reason(
     assert "Write why the comment is removed: its author is told." in flashes(
         admin.get(response.location)
     )
-    assert comment(app, reported).status == "published"
-    assert comment(app, reported).decision is None
+    assert stored_comment(app, reported).status == "published"
+    assert stored_comment(app, reported).decision is None
     assert open_reports(app) == 1
     assert audit(app) == []
 
@@ -349,7 +349,7 @@ def test_a_reason_too_long_or_unreadable_is_refused(
 
     assert response.status_code == 400
     assert message in page_text(response.get_data(as_text=True))
-    assert comment(app, reported).status == "published"
+    assert stored_comment(app, reported).status == "published"
     assert open_reports(app) == 1
 
 
@@ -371,7 +371,7 @@ def test_removing_from_code_checks_the_reason_too(
     with app.app_context(), pytest.raises(ModerationError, match=message):
         reports.remove([cid], decision, "cli")
 
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     assert open_reports(app) == 1
 
 
@@ -380,7 +380,7 @@ def test_a_reason_of_1000_characters_is_kept_whole(
 ) -> None:
     remove(admin, reported, "é" * 1000)
 
-    assert comment(app, reported).decision == "é" * 1000
+    assert stored_comment(app, reported).decision == "é" * 1000
 
 
 def test_remove_without_the_csrf_token_changes_nothing(
@@ -389,7 +389,7 @@ def test_remove_without_the_csrf_token_changes_nothing(
     response = admin.post(f"{QUEUE}/remove", data={"ids": [reported], "decision": "Off topic."})
 
     assert response.status_code == 400
-    assert comment(app, reported).status == "published"
+    assert stored_comment(app, reported).status == "published"
 
 
 def test_removing_a_reply_keeps_its_thread_counts_exact(
@@ -417,7 +417,11 @@ def test_keep_selected(app: Flask, admin: FlaskClient, client: FlaskClient) -> N
     response = bulk(admin, "keep", [a, b])
 
     assert "Kept: 2 comments." in flashes(admin.get(response.location))
-    assert [comment(app, i).status for i in (a, b, c)] == ["published", "published", "pending"]
+    assert [stored_comment(app, i).status for i in (a, b, c)] == [
+        "published",
+        "published",
+        "pending",
+    ]
     assert listed(client) == ([b, a], 2)
     assert open_reports(app) == 3
     assert audit(app)[-1] == ("ann", "keep_reported", f"2 chosen ({a}, {b})", 2)
@@ -439,7 +443,7 @@ def test_remove_selected_with_one_reason(
     response = bulk(admin, "remove", [a, b], "Spam wave of 4 May.")
 
     assert "Removed: 2 comments." in flashes(admin.get(response.location))
-    assert [comment(app, i).decision for i in (a, b, c)] == [
+    assert [stored_comment(app, i).decision for i in (a, b, c)] == [
         "Spam wave of 4 May.",
         "Spam wave of 4 May.",
         None,
@@ -454,7 +458,7 @@ def test_bulk_with_nothing_selected_asks_for_a_choice(
     response = bulk(admin, "remove", [], "Off topic.")
 
     assert "Choose at least one comment." in flashes(admin.get(response.location))
-    assert comment(app, reported).status == "published"
+    assert stored_comment(app, reported).status == "published"
 
 
 @pytest.mark.parametrize("action", ["keep", "remove"])
@@ -509,11 +513,11 @@ def test_approving_a_reported_comment_in_the_list_counts_as_a_review(
     bulk_in_list(admin, "approve", "selected", [cid], status="pending")
 
     assert listed(client) == ([cid], 1)
-    assert comment(app, cid).reviewed_at is not None
+    assert stored_comment(app, cid).reviewed_at is not None
     assert open_reports(app) == 0
     assert "No open reports" in admin.get(QUEUE).get_data(as_text=True)
     reported_by(client, cid, range(3, 6))  # reported again: queued, not held
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     assert f'id="reported-{cid}"' in admin.get(QUEUE).get_data(as_text=True)
 
 
@@ -525,9 +529,9 @@ def test_approving_a_comment_nobody_reported_is_no_review(
 
     bulk_in_list(admin, "approve", "selected", [cid], status="pending")
 
-    assert comment(app, cid).reviewed_at is None
+    assert stored_comment(app, cid).reviewed_at is None
     reported_by(client, cid, range(3))
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
 
 
 def test_the_comments_list_shows_what_a_reply_answers(
@@ -558,6 +562,6 @@ def test_approving_one_reported_comment_reviews_that_one_only(
             select(Report).where(Report.comment_id == other, Report.resolved_at.is_(None))
         ).all()
 
-    assert comment(app, approved).reviewed_at is not None
-    assert comment(app, other).reviewed_at is None
+    assert stored_comment(app, approved).reviewed_at is not None
+    assert stored_comment(app, other).reviewed_at is None
     assert len(open_of_other) == 2

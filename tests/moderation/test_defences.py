@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from widget.errors import ApiError
 from widget.extensions import db
 from widget.models import Comment, body_hash
-from widget.moderation import bans, rules
+from widget.moderation import bans, reports, rules
 from widget.moderation.defences import REASONS, Draft, held_phrase, rejected_phrase
 from widget.moderation.rules import Rules
 from widget.moderation.text import padding_problem
 
-from ..conftest import LONG_BODY, comments_url, form_token, make_app, post_comment
+from ..conftest import LONG_BODY, comments_url, form_token, make_app, post_comment, reader
 
 DAY = 86400
 
@@ -27,18 +27,14 @@ def stored(app: Flask) -> list[Comment]:
         return list(db.session.scalars(db.select(Comment).order_by(Comment.id)))
 
 
-def reader(app: Flask, address: str) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
 def test_every_reason_code_is_explained() -> None:
+    """Admins read why a comment waits: every code a hold can store has words."""
     assert set(REASONS) >= {
         "token_missing",
         "token_invalid",
         "token_expired",
         "token_wrong_article",
+        "token_reused",
         "too_fast",
         "honeypot",
         "blocked_phrase",
@@ -46,6 +42,7 @@ def test_every_reason_code_is_explained() -> None:
         "pre_moderation",
         "first_comment",
         "likely_spam",
+        reports.HELD_REASON,
     }
 
 

@@ -20,12 +20,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Table, insert, select
 
 from widget.extensions import db
-from widget.models import Comment, SpamCount, SpamExample, SpamFilterState
+from widget.models import SpamCount, SpamExample, SpamFilterState
 from widget.moderation import actions, learning, training
 from widget.moderation.selection import Selection
 
 from ..admin_support import cheap_hashing, hidden_fields, signed_in  # noqa: F401 (autouse)
-from ..conftest import LONG_BODY, comments_url, make_app, post_comment
+from ..conftest import LONG_BODY, comments_url, make_app, posted, reader, stored_comment
 from ..servers import REPO
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test on SQLite and PostgreSQL
@@ -138,26 +138,6 @@ def trained(tmp_path: Any, backend: str, learnt: dict[str, list[dict[str, Any]]]
 # --- helpers ---------------------------------------------------------------------------
 
 
-def reader(app: Flask, address: str) -> FlaskClient:
-    """A client from its own address: a sender of its own."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
-def post(client: FlaskClient, article_id: str, body: str, status: int) -> dict[str, Any]:
-    response = post_comment(client, article_id, author="Reader", body=body)
-    assert response.status_code == status, (body, response.get_json())
-    return response.get_json()
-
-
-def stored(app: Flask, comment_id: int) -> Comment:
-    with app.app_context():
-        comment = db.session.get(Comment, comment_id)
-        assert comment is not None
-        return comment
-
-
 def listed_ids(client: FlaskClient, article_id: str) -> list[int]:
     return [c["id"] for c in client.get(comments_url(article_id)).get_json()["comments"]]
 
@@ -204,7 +184,7 @@ def mark(app: Flask, action: str, **selection: Any) -> int:
 
 
 def sender_of(app: Flask, comment_id: int) -> str:
-    return stored(app, comment_id).sender_hash
+    return stored_comment(app, comment_id).sender_hash
 
 
 # --- learning from decisions -----------------------------------------------------------
@@ -214,18 +194,22 @@ def test_spam_an_admin_marks_teaches_the_filter_to_hold_that_phrasing_from_anyon
     trained: Flask,
 ) -> None:
     newcomer = reader(trained, "198.51.100.7")
-    before = [post(newcomer, "watches", probe, 201) for probe in SHOP_PROBES]
+    before = [posted(newcomer, "watches", 201, body=probe) for probe in SHOP_PROBES]
     shop = reader(trained, "203.0.113.66")
-    posted = [post(shop, "watches", body, 201) for body in SHOP]  # the filter lets them through
+    shop_posts = [
+        posted(shop, "watches", 201, body=body) for body in SHOP
+    ]  # the filter lets them through
 
-    assert mark(trained, "spam", sender=sender_of(trained, posted[0]["id"])) == len(SHOP)
+    assert mark(trained, "spam", sender=sender_of(trained, shop_posts[0]["id"])) == len(SHOP)
 
-    after = [post(newcomer, "watches", probe, 202) for probe in SHOP_PROBES]
+    after = [posted(newcomer, "watches", 202, body=probe) for probe in SHOP_PROBES]
     for old, new in zip(before, after, strict=True):
         assert new["status"] == "pending"
-        held = stored(trained, new["id"])
+        held = stored_comment(trained, new["id"])
         assert (held.status, held.reason) == ("pending", "likely_spam")
-        assert held.spam_score >= learning.LIKELY_RANK > stored(trained, old["id"]).spam_score
+        assert (
+            held.spam_score >= learning.LIKELY_RANK > stored_comment(trained, old["id"]).spam_score
+        )
     assert listed_ids(newcomer, "watches") == [c["id"] for c in reversed(before)]
 
 
@@ -242,10 +226,10 @@ def test_good_comments_an_admin_approves_teach_the_filter_to_publish_the_next(
     trained: Flask,
 ) -> None:
     librarian = reader(trained, "198.51.100.8")
-    before = post(librarian, "library-news", LIBRARY_PROBE, 202)
-    assert stored(trained, before["id"]).reason == "likely_spam"
+    before = posted(librarian, "library-news", 202, body=LIBRARY_PROBE)
+    assert stored_comment(trained, before["id"]).reason == "likely_spam"
     for n, body in enumerate(LIBRARY):
-        post(reader(trained, f"192.0.2.{n + 10}"), "library-events", body, 202)
+        posted(reader(trained, f"192.0.2.{n + 10}"), "library-events", 202, body=body)
 
     # The admin opens the likely-spam list of that article and approves all of it.
     admin = signed_in(trained)
@@ -258,11 +242,11 @@ def test_good_comments_an_admin_approves_teach_the_filter_to_publish_the_next(
     )
     assert response.status_code == 302
 
-    after = post(librarian, "library-news", LIBRARY_PROBE, 201)
-    assert stored(trained, after["id"]).spam_score < learning.LIKELY_RANK
+    after = posted(librarian, "library-news", 201, body=LIBRARY_PROBE)
+    assert stored_comment(trained, after["id"]).spam_score < learning.LIKELY_RANK
     assert listed_ids(librarian, "library-news") == [after["id"]]
     assert len(listed_ids(librarian, "library-events")) == len(LIBRARY)
-    assert stored(trained, before["id"]).status == "pending"  # the earlier one still waits
+    assert stored_comment(trained, before["id"]).status == "pending"  # the earlier one still waits
 
 
 # --- once per comment ------------------------------------------------------------------
@@ -271,7 +255,7 @@ def test_good_comments_an_admin_approves_teach_the_filter_to_publish_the_next(
 def test_deciding_about_the_same_comments_again_teaches_nothing_more(trained: Flask) -> None:
     start, started_at = knowledge(trained), revision(trained)
     shop = reader(trained, "203.0.113.66")
-    ids = [post(shop, "watches", body, 201)["id"] for body in SHOP]
+    ids = [posted(shop, "watches", 201, body=body)["id"] for body in SHOP]
     sender = sender_of(trained, ids[0])
 
     mark(trained, "spam", sender=sender)
@@ -316,8 +300,8 @@ def test_the_filter_holds_nothing_until_it_knows_enough_of_each_class(
 ) -> None:
     app = make_app(tmp_path)
     client = app.test_client()
-    nothing_learnt = post(client, "a1", BLATANT, 201)
-    assert stored(app, nothing_learnt["id"]).spam_score is None
+    nothing_learnt = posted(client, "a1", 201, body=BLATANT)
+    assert stored_comment(app, nothing_learnt["id"]).spam_score is None
 
     texts = youtube_texts(VIDEOS[0])
     few, many = distinct(texts, scarce == "spam"), distinct(texts, scarce != "spam")
@@ -331,15 +315,15 @@ def test_the_filter_holds_nothing_until_it_knows_enough_of_each_class(
     assert len(lessons) - len(many) == learning.TRUSTED_EXAMPLES - 1
     assert len(many) > 2 * learning.TRUSTED_EXAMPLES
 
-    almost = post(client, "a1", BLATANT, 201)
-    assert stored(app, almost["id"]).spam_score is None
+    almost = posted(client, "a1", 201, body=BLATANT)
+    assert stored_comment(app, almost["id"]).spam_score is None
 
     with app.app_context():
         one_more = [(few[learning.TRUSTED_EXAMPLES - 1], few_label)]
         training.train(training.Labelled(one_more, blank=0), "one more", "test")
 
-    trusted = post(client, "a1", BLATANT, 202)
-    held = stored(app, trusted["id"])
+    trusted = posted(client, "a1", 202, body=BLATANT)
+    held = stored_comment(app, trusted["id"])
     assert held.reason == "likely_spam"
     assert held.spam_score >= learning.LIKELY_RANK
     assert listed_ids(client, "a1") == [almost["id"], nothing_learnt["id"]]
@@ -355,9 +339,9 @@ def test_switched_off_the_filter_publishes_likely_spam_but_stores_its_score(
     app = trained_app(tmp_path, learnt)
     client = app.test_client()
 
-    published = post(client, "a1", BLATANT, 201)
+    published = posted(client, "a1", 201, body=BLATANT)
 
-    row = stored(app, published["id"])
+    row = stored_comment(app, published["id"])
     assert (row.status, row.reason) == ("published", None)
     assert row.spam_score >= learning.LIKELY_RANK
     assert listed_ids(client, "a1") == [published["id"]]
@@ -371,11 +355,11 @@ def test_switched_off_the_filter_publishes_likely_spam_but_stores_its_score(
 
 def test_an_edit_into_likely_spam_is_held_and_rescored(trained: Flask) -> None:
     client = trained.test_client()
-    kept = post(client, "a1", LONG_BODY, 201)
-    comment = post(
-        client, "a1", "The minister said Tuesday, not Thursday; the vote is next week.", 201
+    kept = posted(client, "a1", 201, body=LONG_BODY)
+    comment = posted(
+        client, "a1", 201, body="The minister said Tuesday, not Thursday; the vote is next week."
     )
-    was = stored(trained, comment["id"]).spam_score
+    was = stored_comment(trained, comment["id"]).spam_score
     assert was is not None and was < learning.LIKELY_RANK
 
     response = client.patch(
@@ -386,7 +370,7 @@ def test_an_edit_into_likely_spam_is_held_and_rescored(trained: Flask) -> None:
 
     assert response.status_code == 202, response.get_json()
     assert response.get_json()["status"] == "pending"
-    row = stored(trained, comment["id"])
+    row = stored_comment(trained, comment["id"])
     assert (row.status, row.reason) == ("pending", "likely_spam")
     assert row.spam_score >= learning.LIKELY_RANK
     assert listed_ids(client, "a1") == [kept["id"]]

@@ -20,7 +20,15 @@ from widget.moderation import actions, bans, rules
 from widget.moderation.selection import Selection
 from widget.public import edits
 
-from ..conftest import LONG_BODY, comments_url, make_app, post_comment
+from ..conftest import (
+    LONG_BODY,
+    assert_refused,
+    comments_url,
+    make_app,
+    post_comment,
+    posted,
+    stored_comment,
+)
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test on SQLite and PostgreSQL
 
@@ -48,12 +56,6 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def posted(client: FlaskClient, status: int = 201, **fields: Any) -> dict[str, Any]:
-    response = post_comment(client, ARTICLE, **fields)
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
 def edit(client: FlaskClient, comment: dict[str, Any], body: str = NEW_BODY, **fields: Any):
     return client.patch(
         url(comment["id"]), json={"body": body, **fields}, headers=bearer(comment["edit_token"])
@@ -66,21 +68,6 @@ def delete(client: FlaskClient, comment: dict[str, Any]):
 
 def listing(client: FlaskClient) -> dict[str, Any]:
     return client.get(comments_url(ARTICLE)).get_json()
-
-
-def stored(app: Flask, comment_id: int) -> Comment:
-    with app.app_context():
-        comment = db.session.get(Comment, comment_id)
-        assert comment is not None
-        return comment
-
-
-def error_of(response: Any, status: int) -> str:
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "application/json"
-    data = response.get_json()
-    assert isinstance(data["message"], str) and data["message"]
-    return data["error"]
 
 
 # --- editing ----------------------------------------------------------------------
@@ -110,7 +97,7 @@ def test_an_edit_in_the_window_is_listed_with_its_time_and_a_new_etag(
     assert listed["body"] == NEW_BODY
     assert listed["edited_at"] == "2026-03-01T12:01:00Z"
     assert after.get_json()["total"] == 1
-    row = stored(app, comment["id"])
+    row = stored_comment(app, comment["id"])
     assert row.edit_count == 1
     assert row.body_hash == body_hash(NEW_BODY)  # the duplicate defence finds the new text
 
@@ -149,8 +136,8 @@ def test_the_window_closes_after_edit_window_seconds(client: FlaskClient) -> Non
         late_edit = edit(client, comment, body=f"{NEW_BODY} Again.")
         late_delete = delete(client, comment)
 
-    assert error_of(late_edit, 403) == "edit_window_closed"
-    assert error_of(late_delete, 403) == "edit_window_closed"
+    assert_refused(late_edit, 403, "edit_window_closed")
+    assert_refused(late_delete, 403, "edit_window_closed")
     assert listing(client)["comments"][0]["body"] == NEW_BODY
 
 
@@ -163,7 +150,7 @@ def test_the_window_closed_by_the_operator_closes_it_for_earlier_comments(
 
         response = edit(client, comment)
 
-    assert error_of(response, 403) == "edit_window_closed"
+    assert_refused(response, 403, "edit_window_closed")
 
 
 def test_edit_window_zero_hands_out_no_token_and_allows_no_edit(tmp_path: Any) -> None:
@@ -174,17 +161,17 @@ def test_edit_window_zero_hands_out_no_token_and_allows_no_edit(tmp_path: Any) -
     assert comment["edit_token"] is None and comment["editable_until"] is None
     for token in ("null", "None", "x" * 32):
         response = client.patch(url(comment["id"]), json={"body": NEW_BODY}, headers=bearer(token))
-        assert error_of(response, 403) == "not_author"
+        assert_refused(response, 403, "not_author")
 
 
 @pytest.mark.parametrize("status", ["published", "pending"])
 def test_a_reply_shown_or_waiting_closes_the_window(client: FlaskClient, status: str) -> None:
     comment = posted(client)
     token = {} if status == "published" else {"token": None}  # no form token: held
-    posted(client, 201 if status == "published" else 202, parent_id=comment["id"], **token)
+    posted(client, status=201 if status == "published" else 202, parent_id=comment["id"], **token)
 
-    assert error_of(edit(client, comment), 403) == "edit_window_closed"
-    assert error_of(delete(client, comment), 403) == "edit_window_closed"
+    assert_refused(edit(client, comment), 403, "edit_window_closed")
+    assert_refused(delete(client, comment), 403, "edit_window_closed")
     assert listing(client)["comments"][0]["body"] == LONG_BODY.strip()
 
 
@@ -204,7 +191,7 @@ def test_five_edits_then_no_more_but_delete_still_works(client: FlaskClient) -> 
 
     sixth = edit(client, comment, body=f"{NEW_BODY} (sixth)")
 
-    assert error_of(sixth, 403) == "edit_limit_reached"
+    assert_refused(sixth, 403, "edit_limit_reached")
     assert "5 times" in sixth.get_json()["message"]
     assert listing(client)["comments"][0]["body"] == f"{NEW_BODY} (4)"
     assert delete(client, comment).status_code == 204
@@ -226,8 +213,8 @@ def test_an_edit_racing_another_change_stores_nothing_stale(
 
     monkeypatch.setattr(edits, "_screen", meanwhile_edited)
 
-    assert error_of(edit(client, comment), 403) == "edit_limit_reached"
-    assert stored(app, comment["id"]).edit_count == 5
+    assert_refused(edit(client, comment), 403, "edit_limit_reached")
+    assert stored_comment(app, comment["id"]).edit_count == 5
 
 
 def test_an_edit_racing_a_moderator_changes_nothing(
@@ -244,8 +231,8 @@ def test_an_edit_racing_a_moderator_changes_nothing(
 
     monkeypatch.setattr(edits, "_screen", meanwhile_spammed)
 
-    assert error_of(edit(client, comment), 404) == "not_found"
-    row = stored(app, comment["id"])
+    assert_refused(edit(client, comment), 404, "not_found")
+    row = stored_comment(app, comment["id"])
     assert (row.status, row.body, row.edit_count) == ("spam", LONG_BODY.strip(), 0)
 
 
@@ -269,7 +256,7 @@ def test_an_edit_that_is_held_leaves_the_listing_202(app: Flask, client: FlaskCl
     assert [c["id"] for c in page["comments"]] == [kept["id"]]
     assert page["total"] == 1
     assert client.get("/api/v1/counts?article_id=a1").get_json()["counts"] == {"a1": 1}
-    row = stored(app, comment["id"])
+    row = stored_comment(app, comment["id"])
     assert (row.status, row.reason) == ("pending", "blocked_phrase")
 
 
@@ -289,7 +276,7 @@ def test_a_reply_that_is_held_leaves_its_thread(app: Flask, client: FlaskClient)
 
 @pytest.mark.parametrize("body", [NEW_BODY, f"{NEW_BODY} Buy miracle pills."])
 def test_an_edit_never_releases_a_held_comment(app: Flask, client: FlaskClient, body: str) -> None:
-    comment = posted(client, 202, token=None)  # held: token_missing
+    comment = posted(client, status=202, token=None)  # held: token_missing
     with app.app_context():
         rules.block_phrase("miracle pills", "hold", "test")
 
@@ -298,7 +285,7 @@ def test_an_edit_never_releases_a_held_comment(app: Flask, client: FlaskClient, 
     assert response.status_code == 202
     assert response.get_json()["status"] == "pending"
     assert listing(client)["total"] == 0
-    row = stored(app, comment["id"])
+    row = stored_comment(app, comment["id"])
     # Still waiting for the reason it first waited for.
     assert (row.status, row.reason, row.body) == ("pending", "token_missing", body)
 
@@ -320,9 +307,9 @@ def test_an_edit_is_validated_and_refused_as_a_post_is(
 
     response = edit(client, comment, body=body)
 
-    assert error_of(response, 422) == "validation_failed"
+    assert_refused(response, 422, "validation_failed")
     assert problem in " ".join(response.get_json()["fields"]["body"])
-    assert stored(app, comment["id"]).edit_count == 0
+    assert stored_comment(app, comment["id"]).edit_count == 0
     assert listing(client)["comments"][0]["body"] == LONG_BODY.strip()
 
 
@@ -331,7 +318,7 @@ def test_an_edit_with_a_bad_name_is_refused(app: Flask, client: FlaskClient) -> 
 
     response = edit(client, comment, author="\u202eevil")
 
-    assert error_of(response, 422) == "validation_failed"
+    assert_refused(response, 422, "validation_failed")
     assert list(response.get_json()["fields"]) == ["author"]
 
 
@@ -344,24 +331,24 @@ def test_the_duplicate_defence_ignores_the_comment_itself(tmp_path: Any) -> None
     copied = edit(client, comment, body=other["body"])
 
     assert renamed.status_code == 200
-    assert error_of(copied, 422) == "validation_failed"
+    assert_refused(copied, 422, "validation_failed")
 
 
 def test_a_banned_client_cannot_edit(app: Flask, client: FlaskClient) -> None:
     comment = posted(client)
     with app.app_context():
-        bans.ban(stored(app, comment["id"]).sender_hash, None, "test")
+        bans.ban(stored_comment(app, comment["id"]).sender_hash, None, "test")
 
-    assert error_of(edit(client, comment), 403) == "sender_banned"
+    assert_refused(edit(client, comment), 403, "sender_banned")
 
 
 def test_a_banned_author_cannot_edit_from_another_address(app: Flask, client: FlaskClient) -> None:
     comment = posted(client)
     with app.app_context():
-        bans.ban(stored(app, comment["id"]).sender_hash, None, "test")
+        bans.ban(stored_comment(app, comment["id"]).sender_hash, None, "test")
     client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
 
-    assert error_of(edit(client, comment), 403) == "sender_banned"
+    assert_refused(edit(client, comment), 403, "sender_banned")
     assert listing(client)["comments"][0]["body"] == LONG_BODY.strip()
 
 
@@ -381,7 +368,7 @@ def test_no_edit_on_a_closed_article(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         actions.set_closed(ARTICLE, True, "test")
 
-    assert error_of(edit(client, comment), 403) == "comments_closed"
+    assert_refused(edit(client, comment), 403, "comments_closed")
 
 
 # --- deleting -------------------------------------------------------------------------
@@ -401,9 +388,9 @@ def test_a_deleted_comment_leaves_the_listing_204(app: Flask, client: FlaskClien
     assert after.headers["ETag"] != before.headers["ETag"]
     assert [c["id"] for c in after.get_json()["comments"]] == [kept["id"]]
     assert after.get_json()["total"] == 1
-    assert stored(app, comment["id"]).status == "deleted"
-    assert error_of(delete(client, comment), 404) == "not_found"
-    assert error_of(edit(client, comment), 404) == "not_found"
+    assert stored_comment(app, comment["id"]).status == "deleted"
+    assert_refused(delete(client, comment), 404, "not_found")
+    assert_refused(edit(client, comment), 404, "not_found")
 
 
 def test_a_deleted_reply_leaves_its_thread(client: FlaskClient) -> None:
@@ -418,10 +405,10 @@ def test_a_deleted_reply_leaves_its_thread(client: FlaskClient) -> None:
 
 
 def test_a_held_comment_can_be_deleted(app: Flask, client: FlaskClient) -> None:
-    comment = posted(client, 202, token=None)
+    comment = posted(client, status=202, token=None)
 
     assert delete(client, comment).status_code == 204
-    assert stored(app, comment["id"]).status == "deleted"
+    assert stored_comment(app, comment["id"]).status == "deleted"
 
 
 def test_a_deleted_comment_whose_thread_lives_on_becomes_a_placeholder(
@@ -502,8 +489,8 @@ def test_only_the_token_of_this_comment_may_change_it(
         headers=_headers_for(case, comment, other),
     )
 
-    assert error_of(response, 403) == "not_author"
-    row = stored(app, comment["id"])
+    assert_refused(response, 403, "not_author")
+    row = stored_comment(app, comment["id"])
     assert (row.status, row.body, row.edit_count) == ("published", LONG_BODY.strip(), 0)
 
 
@@ -528,7 +515,7 @@ def test_a_late_request_with_a_wrong_token_learns_only_that(client: FlaskClient)
             url(comment["id"]), json={"body": NEW_BODY}, headers=bearer("x" * 32)
         )
 
-    assert error_of(response, 403) == "not_author"
+    assert_refused(response, 403, "not_author")
 
 
 def test_only_the_hash_of_the_token_is_stored(app: Flask, client: FlaskClient) -> None:
@@ -558,9 +545,9 @@ def test_a_comment_on_another_article_or_removed_is_not_found(
         url(comment["id"], "a2"), json={"body": NEW_BODY}, headers=bearer(comment["edit_token"])
     )
 
-    assert error_of(elsewhere, 404) == "not_found"
-    assert error_of(edit(client, spam), 404) == "not_found"
-    assert error_of(delete(client, spam), 404) == "not_found"
+    assert_refused(elsewhere, 404, "not_found")
+    assert_refused(edit(client, spam), 404, "not_found")
+    assert_refused(delete(client, spam), 404, "not_found")
 
 
 # --- hostile requests -------------------------------------------------------------------
@@ -578,14 +565,6 @@ def _raw(client: FlaskClient, comment: dict[str, Any], body: bytes, content_type
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "code"),
     [
-        (b'["a list"]', "application/json", 400, "invalid_json"),
-        (b'"text"', "application/json", 400, "invalid_json"),
-        (b"null", "application/json", 400, "invalid_json"),
-        (b"{", "application/json", 400, "invalid_json"),
-        (b'{"body": "a", "body": "b"}', "application/json", 400, "invalid_json"),
-        (b'{"body": NaN}', "application/json", 400, "invalid_json"),
-        (b'{"body": "\xff"}', "application/json", 400, "invalid_json"),
-        (b"body=hello", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
         (b'{"body": "' + b"x" * 70_000 + b'"}', "application/json", 413, "payload_too_large"),
         (b'{"body": 42}', "application/json", 422, "validation_failed"),
         (b'{"body": ["list"]}', "application/json", 422, "validation_failed"),
@@ -605,8 +584,8 @@ def test_bad_bodies_get_the_error_a_post_gets(
 
     response = _raw(client, comment, body, content_type)
 
-    assert error_of(response, status) == code
-    assert stored(app, comment["id"]).body == LONG_BODY.strip()
+    assert_refused(response, status, code)
+    assert stored_comment(app, comment["id"]).body == LONG_BODY.strip()
 
 
 @pytest.mark.parametrize(
@@ -624,7 +603,7 @@ def test_what_is_not_text_is_named(
 
     response = client.patch(url(comment["id"]), json=payload, headers=bearer(comment["edit_token"]))
 
-    assert error_of(response, 422) == "validation_failed"
+    assert_refused(response, 422, "validation_failed")
     assert response.get_json()["fields"] == {field: ["Must be text."]}
 
 
@@ -636,23 +615,15 @@ def test_an_edit_changes_only_body_and_author(app: Flask, client: FlaskClient, f
 
     response = edit(client, comment, **{field: 1})
 
-    assert error_of(response, 422) == "validation_failed"
+    assert_refused(response, 422, "validation_failed")
     assert list(response.get_json()["fields"]) == [field[:64]]
-    assert stored(app, comment["id"]).edit_count == 0
+    assert stored_comment(app, comment["id"]).edit_count == 0
 
 
 @pytest.mark.parametrize(
     ("path", "status", "code"),
     [
-        ("/api/v1/articles/a1/comments/abc", 404, "not_found"),
-        ("/api/v1/articles/a1/comments/-1", 404, "not_found"),
-        ("/api/v1/articles/a1/comments/1.5", 404, "not_found"),
-        ("/api/v1/articles/a1/comments/0", 404, "not_found"),
-        (f"/api/v1/articles/a1/comments/{2**31}", 404, "not_found"),
-        (f"/api/v1/articles/a1/comments/{10**40}", 404, "not_found"),
-        ("/api/v1/articles/a1/comments/999", 404, "not_found"),
         ("/api/v1/articles/-bad/comments/1", 400, "invalid_article_id"),
-        ("/api/v1/articles/a%0Ab/comments/1", 400, "invalid_article_id"),
         (f"/api/v1/articles/{'a' * 129}/comments/1", 400, "invalid_article_id"),
     ],
 )
@@ -666,7 +637,7 @@ def test_bad_addresses_are_json_errors(
         path, method=method, json={"body": NEW_BODY}, headers=bearer(comment["edit_token"])
     )
 
-    assert error_of(response, status) == code
+    assert_refused(response, status, code)
 
 
 def test_other_methods_are_refused_in_json(client: FlaskClient) -> None:
@@ -674,7 +645,7 @@ def test_other_methods_are_refused_in_json(client: FlaskClient) -> None:
 
     response = client.put(url(comment["id"]), json={"body": NEW_BODY})
 
-    assert error_of(response, 405) == "method_not_allowed"
+    assert_refused(response, 405, "method_not_allowed")
     assert {"PATCH", "DELETE"} <= set(response.headers["Allow"].replace(" ", "").split(","))
 
 
@@ -688,7 +659,7 @@ def test_pages_elsewhere_may_not_edit_and_learn_nothing(tmp_path: Any) -> None:
     missing = client.delete(url(999), headers=elsewhere)
 
     for response in (patched, deleted, missing):
-        assert error_of(response, 403) == "origin_not_allowed"
+        assert_refused(response, 403, "origin_not_allowed")
     allowed = {**bearer(comment["edit_token"]), "Origin": "https://news.example.com"}
     assert (
         client.patch(url(comment["id"]), json={"body": NEW_BODY}, headers=allowed).status_code
@@ -726,6 +697,6 @@ def test_posts_edits_and_deletes_share_one_posting_budget(tmp_path: Any) -> None
         refused_edit = edit(client, second)  # a fifth write within the minute
         refused_post = post_comment(client, ARTICLE, author="Third")
 
-    assert error_of(refused_edit, 429) == "rate_limited"
-    assert error_of(refused_post, 429) == "rate_limited"
-    assert stored(app, second["id"]).edited_at is None
+    assert_refused(refused_edit, 429, "rate_limited")
+    assert_refused(refused_post, 429, "rate_limited")
+    assert stored_comment(app, second["id"]).edited_at is None

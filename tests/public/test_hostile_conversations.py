@@ -16,8 +16,9 @@ from sqlalchemy import select
 from widget.extensions import db
 from widget.models import Comment, Like, Report
 
-from ..conftest import LONG_BODY, comments_url, post_comment
-from .test_hostile_input import HOSTILE_IDS, assert_refused
+from ..conftest import LONG_BODY, assert_refused, comments_url, post_comment
+from .test_hostile_input import HOSTILE_IDS
+from .test_likes import set_status
 
 VOTER = "v" * 20
 
@@ -56,6 +57,7 @@ def writes(comment_id: int | str, token: str) -> list[tuple[str, str, dict[str, 
 
 BAD_BODIES = [
     pytest.param(b"", id="empty"),
+    pytest.param(b"{", id="cut-short"),
     pytest.param(b"[]", id="array"),
     pytest.param(b"null", id="null"),
     pytest.param(b'"voter"', id="string"),
@@ -128,7 +130,9 @@ def test_a_hostile_article_id_is_400_on_every_new_route(
         "%00",
         "%20",
         "a",
+        "999",
         "2147483648",
+        str(2**64),
         "9" * 400,
         "\uff11",
         "\u0661",
@@ -180,17 +184,51 @@ def test_a_hostile_authorization_is_403_not_author(
         assert_refused(response, 403, "not_author")
 
 
+NO_VOTER = object()
+
+
 @pytest.mark.parametrize(
     "voter",
-    [None, "", "short", "x" * 65, "a b" * 10, "é" * 20, 12345678901234567, ["v" * 20], "\x00" * 20],
+    [
+        NO_VOTER,
+        None,
+        "",
+        "short",
+        "x" * 15,
+        "x" * 65,
+        "a b" * 10,
+        "é" * 20,
+        "box-voter-000000001\n",
+        "box-voter-0000000001' OR '1'='1",
+        12345678901234567,
+        ["v" * 20],
+        "\x00" * 20,
+    ],
 )
 def test_a_hostile_voter_is_422_for_likes_and_reports(
     client: FlaskClient, target: dict[str, Any], voter: Any
 ) -> None:
     base = f"{comments_url('a1')}/{target['id']}"
+    body = {"reason": "spam"} if voter is NO_VOTER else {"voter": voter, "reason": "spam"}
+    for method, path in (("POST", "likes"), ("DELETE", "likes"), ("POST", "reports")):
+        response = client.open(f"{base}/{path}", method=method, json=body)
+        data = assert_refused(response, 422, "validation_failed")
+        assert set(data["fields"]) == {"voter"}
+
+
+@pytest.mark.parametrize("status", ["pending", "spam", "deleted"])
+def test_only_a_published_comment_can_be_liked_or_reported(
+    app: Flask, client: FlaskClient, status: str
+) -> None:
+    """Editing is not refused: the author may edit a held comment (test_edits.py)."""
+    comment_id = post_comment(client, "a1").get_json()["id"]
+    set_status(app, comment_id, status)
+    before = state(app)
+
+    base = f"{comments_url('a1')}/{comment_id}"
     for method, path in (("POST", "likes"), ("DELETE", "likes"), ("POST", "reports")):
         response = client.open(
-            f"{base}/{path}", method=method, json={"voter": voter, "reason": "spam"}
+            f"{base}/{path}", method=method, json={"voter": VOTER, "reason": "spam"}
         )
-        data = assert_refused(response, 422, "validation_failed")
-        assert "voter" in data["fields"]
+        assert_refused(response, 404, "not_found")
+    assert state(app) == before

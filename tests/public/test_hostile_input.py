@@ -27,7 +27,7 @@ from widget import articles
 from widget.extensions import db
 from widget.models import Comment, Status
 
-from ..conftest import LONG_BODY, comments_url, form_token
+from ..conftest import LONG_BODY, assert_refused, comments_url, form_token
 from ..servers import Gunicorn, migrate, raw_http, server_env, split_response
 
 MiB = 1024 * 1024
@@ -47,18 +47,6 @@ def rows(app: Flask) -> list[tuple[Any, ...]]:
                 select(Comment.id, Comment.article_id, Comment.status, Comment.body)
             )
         ]
-
-
-def assert_refused(response: Any, status: int, *codes: str) -> dict[str, Any]:
-    """The contract's error: this status, JSON, a known code, words, no internals."""
-    raw = response.get_data(as_text=True)
-    assert response.status_code == status, raw[:300]
-    assert response.mimetype == "application/json", raw[:300]
-    data = response.get_json()
-    assert data["error"] in codes, data
-    assert isinstance(data["message"], str) and data["message"]
-    assert "Traceback" not in raw and 'File "' not in raw
-    return data
 
 
 @pytest.fixture
@@ -468,7 +456,9 @@ def test_a_nul_in_the_user_agent_is_not_stored(app: Flask, client: FlaskClient) 
     assert user_agent.startswith("Bot/1.0 ") and len(user_agent) == 512
 
 
-def test_a_post_without_a_user_agent_is_stored_with_none(app: Flask, client: FlaskClient) -> None:
+def test_a_post_without_a_user_agent_is_stored_with_an_empty_one(
+    app: Flask, client: FlaskClient
+) -> None:
     token = form_token(client, "a1")
     client.environ_base.pop("HTTP_USER_AGENT", None)  # the test client sends one of its own
     response = client.post(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from widget.extensions import db
 from widget.models import Comment, Like
 
-from ..conftest import comments_url, make_app, post_comment
+from ..conftest import comments_url, make_app, post_comment, posted
 
 VOTER = "box-voter-0000000001"
 HOME = "198.51.100.7"
@@ -46,9 +46,8 @@ def like(
 
 
 def published(client: FlaskClient, article_id: str = "a1", **fields: Any) -> int:
-    response = post_comment(client, article_id, **fields)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+    """The id of a new published comment."""
+    return posted(client, article_id, **fields)["id"]
 
 
 def set_status(app: Flask, comment_id: int, status: str) -> None:
@@ -170,30 +169,6 @@ def test_one_ipv6_64_is_one_address(app: Flask, client: FlaskClient) -> None:
 # --- which comments ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["pending", "spam", "deleted"])
-def test_only_a_published_comment_can_be_liked(
-    app: Flask, client: FlaskClient, status: str
-) -> None:
-    cid = published(client)
-    set_status(app, cid, status)
-
-    for method in ("post", "delete"):
-        response = like(client, cid, method=method)
-        assert response.status_code == 404
-        assert response.get_json()["error"] == "not_found"
-    assert stored_likes(app, cid) == (0, 0)
-
-
-@pytest.mark.parametrize("comment_id", [999, 0, 2**31, 2**64])
-def test_a_comment_that_does_not_exist_is_404(client: FlaskClient, comment_id: int) -> None:
-    published(client)
-
-    for method in ("post", "delete"):
-        response = like(client, comment_id, method=method)
-        assert response.status_code == 404
-        assert response.get_json()["error"] == "not_found"
-
-
 def test_a_comment_of_another_article_is_404(app: Flask, client: FlaskClient) -> None:
     cid = published(client, "a1")
     published(client, "a2")
@@ -201,16 +176,8 @@ def test_a_comment_of_another_article_is_404(app: Flask, client: FlaskClient) ->
     response = like(client, cid, article_id="a2")
 
     assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
     assert stored_likes(app, cid) == (0, 0)
-
-
-def test_a_bad_article_id_is_400(client: FlaskClient) -> None:
-    cid = published(client)
-
-    response = like(client, cid, article_id="bad%20id")
-
-    assert response.status_code == 400
-    assert response.get_json()["error"] == "invalid_article_id"
 
 
 # --- listings ------------------------------------------------------------------
@@ -258,33 +225,6 @@ def test_a_reply_shows_its_likes_in_its_threads_preview(client: FlaskClient) -> 
 
 
 # --- what the API refuses ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"voter": None},
-        {"voter": 1234567890123456789},
-        {"voter": ["box-voter-0000000001"]},
-        {"voter": "x" * 15},
-        {"voter": "x" * 65},
-        {"voter": "box voter 00000001"},
-        {"voter": "box-voter-000000001\n"},
-        {"voter": "é" * 16},
-        {"voter": "box-voter-0000000001' OR '1'='1"},
-    ],
-)
-def test_a_missing_or_malformed_voter_is_422(app: Flask, client: FlaskClient, body: dict) -> None:
-    cid = published(client)
-
-    for method in ("post", "delete"):
-        response = like(client, cid, method=method, json=body)
-        assert response.status_code == 422
-        data = response.get_json()
-        assert data["error"] == "validation_failed"
-        assert "voter" in data["fields"]
-    assert stored_likes(app, cid) == (0, 0)
 
 
 @pytest.mark.parametrize("who", ["x" * 16, "y" * 64, "Ab_-09zZ" * 2])

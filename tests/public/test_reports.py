@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.models import Article, Comment, Report, utcnow
+from widget.models import Article, Report, utcnow
 from widget.moderation import reports
 
-from ..conftest import comments_url, make_app
-from .test_likes import published, set_status, voter
+from ..conftest import assert_refused, comments_url, make_app, stored_comment
+from .test_likes import published, voter
 
 ADDRESSES = [f"198.51.100.{n}" for n in range(1, 20)]
 
@@ -60,11 +60,6 @@ def stored(app: Flask, comment_id: int) -> list[Report]:
         )
 
 
-def comment(app: Flask, comment_id: int) -> Comment:
-    with app.app_context():
-        return db.session.get(Comment, comment_id)
-
-
 def listed(client: FlaskClient, article_id: str = "a1") -> tuple[list[int], int]:
     listing = client.get(comments_url(article_id)).get_json()
     return [c["id"] for c in listing["comments"]], listing["total"]
@@ -102,7 +97,7 @@ def test_one_report_per_voter_counts(app: Flask, client: FlaskClient) -> None:
 
     assert answers == [202] * 4
     assert len(stored(app, cid)) == 1
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
 
 
 @pytest.mark.parametrize("reason", ["spam", "abuse", "off_topic"])
@@ -192,20 +187,6 @@ def test_a_reason_outside_the_four_is_422(app: Flask, client: FlaskClient, reaso
     assert stored(app, cid) == []
 
 
-@pytest.mark.parametrize(
-    "body",
-    [{"reason": "spam"}, {"voter": "short", "reason": "spam"}, {"voter": 7, "reason": "spam"}],
-)
-def test_a_missing_or_malformed_voter_is_422(app: Flask, client: FlaskClient, body: dict) -> None:
-    cid = published(client)
-
-    response = client.post(reports_url(cid), json=body)
-
-    assert response.status_code == 422
-    assert set(response.get_json()["fields"]) == {"voter"}
-    assert stored(app, cid) == []
-
-
 # --- details: the text rules of comments ------------------------------------------
 
 
@@ -265,32 +246,18 @@ def test_unknown_members_are_ignored(app: Flask, client: FlaskClient) -> None:
 # --- which comments ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["pending", "spam", "deleted"])
-def test_only_a_published_comment_can_be_reported(
-    app: Flask, client: FlaskClient, status: str
-) -> None:
-    cid = published(client)
-    set_status(app, cid, status)
-
-    response = report(client, cid)
-
-    assert response.status_code == 404
-    assert response.get_json()["error"] == "not_found"
-    assert stored(app, cid) == []
-
-
 @pytest.mark.parametrize("comment_id", [999, 2**31, 2**64])
 def test_a_comment_that_does_not_exist_is_404(client: FlaskClient, comment_id: int) -> None:
     published(client)
 
-    assert report(client, comment_id).status_code == 404
+    assert_refused(report(client, comment_id), 404, "not_found")
 
 
 def test_a_comment_of_another_article_is_404(app: Flask, client: FlaskClient) -> None:
     cid = published(client, "a1")
     published(client, "a2")
 
-    assert report(client, cid, article_id="a2").status_code == 404
+    assert_refused(report(client, cid, article_id="a2"), 404, "not_found")
     assert stored(app, cid) == []
 
 
@@ -305,8 +272,10 @@ def test_the_body_and_origin_rules_of_posting_apply(tmp_path, backend: str) -> N
     bad_article = report(client, cid, article_id="-bad")
     allowed = report(client, cid, headers={"Origin": "https://news.example.com"})
 
-    assert (evil.status_code, evil.get_json()["error"]) == (403, "origin_not_allowed")
-    assert (plain.status_code, broken.status_code, bad_article.status_code) == (415, 400, 400)
+    assert_refused(evil, 403, "origin_not_allowed")
+    assert_refused(plain, 415, "unsupported_media_type")
+    assert_refused(broken, 400, "invalid_json")
+    assert_refused(bad_article, 400, "invalid_article_id")
     assert allowed.status_code == 202
     assert len(stored(app, cid)) == 1
 
@@ -319,12 +288,12 @@ def test_three_readers_from_three_addresses_hold_a_comment(app: Flask, client: F
     other = published(client, author="Rohit P")
 
     reported_by(client, cid, range(2))
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     assert listed(client) == ([other, cid], 2)
 
     reported_by(client, cid, range(2, 3))
 
-    held = comment(app, cid)
+    held = stored_comment(app, cid)
     assert (held.status, held.reason) == ("pending", "reported")
     assert listed(client) == ([other], 1)
     assert count(client) == 1
@@ -335,13 +304,13 @@ def test_three_voters_from_one_address_do_not_hold_it(app: Flask, client: FlaskC
 
     for n in range(5):
         assert report(client, cid, voter(n), ADDRESSES[0]).status_code == 202
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     report(client, cid, voter(5), ADDRESSES[1])
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
 
     report(client, cid, voter(6), ADDRESSES[2])
 
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
     assert listed(client) == ([], 0)
 
 
@@ -352,7 +321,7 @@ def test_the_number_of_readers_is_a_setting(tmp_path, backend: str) -> None:
 
     reported_by(client, cid, range(1))
 
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
 
 
 def test_a_held_reply_leaves_its_thread(app: Flask, client: FlaskClient) -> None:
@@ -388,9 +357,9 @@ def test_only_open_reports_count_towards_holding(app: Flask, client: FlaskClient
         db.session.commit()
 
     reported_by(client, cid, range(2, 4))
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"
     reported_by(client, cid, range(4, 5))
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
 
 
 def test_after_an_admin_kept_it_reports_only_queue_it_again(
@@ -404,7 +373,7 @@ def test_after_an_admin_kept_it_reports_only_queue_it_again(
 
     reported_by(client, cid, range(3, 9))
 
-    kept = comment(app, cid)
+    kept = stored_comment(app, cid)
     assert kept.status == "published"
     assert listed(client) == ([cid], 1)
     with app.app_context():
@@ -426,7 +395,7 @@ def test_reports_sent_at_once_hold_the_comment_once(app: Flask, client: FlaskCli
     assert set(answers) == {202, 404}
     assert answers.count(202) == 3
     assert len(stored(app, cid)) == 3
-    assert comment(app, cid).status == "pending"
+    assert stored_comment(app, cid).status == "pending"
     assert listed(client) == ([other], 1)
     with app.app_context():
         assert db.session.get(Article, "a1").published_count == 1
@@ -440,4 +409,4 @@ def test_the_same_report_sent_at_once_is_kept_once(app: Flask, client: FlaskClie
 
     assert {a.status_code for a in answers} == {202}
     assert len(stored(app, cid)) == 1
-    assert comment(app, cid).status == "published"
+    assert stored_comment(app, cid).status == "published"

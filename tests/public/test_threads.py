@@ -12,7 +12,7 @@ import random
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from widget import articles
 from widget.extensions import db
@@ -20,13 +20,7 @@ from widget.models import Comment, Status
 from widget.moderation import actions
 from widget.moderation.selection import Selection
 
-from ..conftest import comments_url, post_comment
-
-
-def post(client: FlaskClient, article: str = "a1", **fields) -> dict:
-    response = post_comment(client, article, **fields)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+from ..conftest import assert_refused, comments_url, posted
 
 
 def listing(client: FlaskClient, article: str = "a1", **query) -> dict:
@@ -46,9 +40,9 @@ def moderate(app: Flask, action: str, *ids: int) -> None:
 
 
 def test_replies_sit_under_their_top_level_comment_oldest_first(client: FlaskClient) -> None:
-    top = post(client, author="Priya S")["id"]
-    first = post(client, author="Rohit P", parent_id=top)
-    second = post(client, author="Asha K", parent_id=first["id"])  # a reply to a reply
+    top = posted(client, author="Priya S")["id"]
+    first = posted(client, author="Rohit P", parent_id=top)
+    second = posted(client, author="Asha K", parent_id=first["id"])  # a reply to a reply
 
     (shown,) = listing(client)["comments"]
 
@@ -62,8 +56,8 @@ def test_replies_sit_under_their_top_level_comment_oldest_first(client: FlaskCli
 def test_the_listing_previews_three_replies_and_the_replies_endpoint_pages_the_rest(
     client: FlaskClient,
 ) -> None:
-    top = post(client)["id"]
-    replies = [post(client, author=f"R{i}", parent_id=top)["id"] for i in range(7)]
+    top = posted(client)["id"]
+    replies = [posted(client, author=f"R{i}", parent_id=top)["id"] for i in range(7)]
 
     (shown,) = listing(client)["comments"]
     assert shown["reply_count"] == 7
@@ -82,9 +76,9 @@ def test_the_listing_previews_three_replies_and_the_replies_endpoint_pages_the_r
 
 
 def test_total_and_counts_include_replies(client: FlaskClient) -> None:
-    top = post(client)["id"]
-    post(client, parent_id=top)
-    post(client, article="a2")
+    top = posted(client)["id"]
+    posted(client, parent_id=top)
+    posted(client, "a2")
 
     assert listing(client)["total"] == 2
     counts = client.get("/api/v1/counts?article_id=a1&article_id=a2").get_json()["counts"]
@@ -103,9 +97,9 @@ def test_total_and_counts_include_replies(client: FlaskClient) -> None:
 def test_replies_of_anything_but_a_listed_top_level_comment_are_not_found(
     app: Flask, client: FlaskClient, path: str
 ) -> None:
-    top = post(client)["id"]
-    reply = post(client, parent_id=top)["id"]
-    held = post(client)["id"]
+    top = posted(client)["id"]
+    reply = posted(client, parent_id=top)["id"]
+    held = posted(client)["id"]
     moderate(app, "delete", held)
     url = "/api/v1/articles/a1/" + path.format(reply=reply, held=held)
 
@@ -118,18 +112,18 @@ def test_replies_of_anything_but_a_listed_top_level_comment_are_not_found(
 
 
 def test_a_thread_is_not_found_through_another_article(client: FlaskClient) -> None:
-    top = post(client)["id"]
-    post(client, parent_id=top)
+    top = posted(client)["id"]
+    posted(client, parent_id=top)
 
-    assert client.get(replies_url("a2", top)).status_code == 404
+    assert_refused(client.get(replies_url("a2", top)), 404, "not_found")
 
 
 def test_a_removed_comment_with_replies_stays_as_a_placeholder(
     app: Flask, client: FlaskClient
 ) -> None:
-    top = post(client, author="Priya S")["id"]
-    reply = post(client, author="Rohit P", parent_id=top)["id"]
-    lonely = post(client)["id"]
+    top = posted(client, author="Priya S")["id"]
+    reply = posted(client, author="Rohit P", parent_id=top)["id"]
+    lonely = posted(client)["id"]
 
     moderate(app, "spam", top, lonely)
     page = listing(client)
@@ -154,9 +148,9 @@ def test_a_removed_comment_with_replies_stays_as_a_placeholder(
 def test_holding_a_reply_takes_it_out_of_its_thread_and_its_count(
     app: Flask, client: FlaskClient
 ) -> None:
-    top = post(client)["id"]
-    kept = post(client, parent_id=top)["id"]
-    held = post(client, parent_id=top)["id"]
+    top = posted(client)["id"]
+    kept = posted(client, parent_id=top)["id"]
+    held = posted(client, parent_id=top)["id"]
 
     moderate(app, "spam", held)
     (shown,) = listing(client)["comments"]
@@ -168,9 +162,9 @@ def test_holding_a_reply_takes_it_out_of_its_thread_and_its_count(
 def test_emptying_spam_makes_the_replies_to_spam_top_level_comments(
     app: Flask, client: FlaskClient
 ) -> None:
-    spam = post(client)["id"]
-    answer = post(client, author="Rohit P", parent_id=spam)["id"]
-    deeper = post(client, author="Asha K", parent_id=answer)["id"]
+    spam = posted(client)["id"]
+    answer = posted(client, author="Rohit P", parent_id=spam)["id"]
+    deeper = posted(client, author="Asha K", parent_id=answer)["id"]
     moderate(app, "spam", spam)
 
     with app.app_context():
@@ -181,25 +175,12 @@ def test_emptying_spam_makes_the_replies_to_spam_top_level_comments(
     assert [r["id"] for r in shown["replies"]] == [deeper]
 
 
-def test_sort_top_orders_by_likes_then_newest(app: Flask, client: FlaskClient) -> None:
-    ids = [post(client, author=f"R{i}")["id"] for i in range(4)]
-    with app.app_context():
-        for comment_id, likes in zip(ids, (2, 5, 0, 2), strict=True):
-            db.session.execute(update(Comment).where(Comment.id == comment_id).values(likes=likes))
-        articles.adjust({"a1": 0})
-        db.session.commit()
-
-    shown = [c["id"] for c in listing(client, sort="top")["comments"]]
-
-    assert shown == [ids[1], ids[3], ids[0], ids[2]]
-
-
 @pytest.mark.parametrize("sort", ["newest", "oldest", "top"])
 def test_a_walk_lists_each_top_level_comment_once_while_comments_and_replies_arrive(
     app: Flask, client: FlaskClient, sort: str
 ) -> None:
     randomly = random.Random(sort)
-    tops = [post(client, author=f"T{i}")["id"] for i in range(25)]
+    tops = [posted(client, author=f"T{i}")["id"] for i in range(25)]
     with app.app_context():  # equal likes on purpose: the id decides ties
         for comment_id in tops:
             likes = randomly.choice((0, 1, 1, 3))
@@ -214,17 +195,17 @@ def test_a_walk_lists_each_top_level_comment_once_while_comments_and_replies_arr
         cursor = page["next_cursor"]
         if cursor is None:
             break
-        post(client, author="New")  # a new top-level comment
-        post(client, parent_id=randomly.choice(tops))  # and a reply somewhere
+        posted(client, author="New")  # a new top-level comment
+        posted(client, parent_id=randomly.choice(tops))  # and a reply somewhere
 
     assert len(seen) == len(set(seen))
     assert set(tops) <= set(seen)
 
 
 def test_threads_are_stored_with_their_root(app: Flask, client: FlaskClient) -> None:
-    top = post(client)["id"]
-    reply = post(client, parent_id=top)["id"]
-    deeper = post(client, parent_id=reply)["id"]
+    top = posted(client)["id"]
+    reply = posted(client, parent_id=top)["id"]
+    deeper = posted(client, parent_id=reply)["id"]
 
     with app.app_context():
         roots = dict(db.session.execute(select(Comment.id, Comment.root_id)).all())
@@ -234,3 +215,46 @@ def test_threads_are_stored_with_their_root(app: Flask, client: FlaskClient) -> 
     assert roots == {top: None, reply: top, deeper: top}
     assert counts[top] == 2
     assert statuses == {Status.PUBLISHED}
+
+
+def test_a_reply_to_a_removed_reply_names_its_place_not_its_author(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The answered reply is no longer shown: the answer keeps pointing at it,
+    without its name, in the preview and on the replies page; and however many
+    threads need such a look-up, the listing makes the same statements."""
+
+    def thread() -> tuple[int, int, int]:
+        top = posted(client, author="Priya S")["id"]
+        middle = posted(client, author="Rohit P", parent_id=top)["id"]
+        deep = posted(client, author="Asha K", parent_id=middle)["id"]
+        moderate(app, "spam", middle)
+        return top, middle, deep
+
+    def statements_of_a_listing() -> tuple[int, dict]:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                shown = listing(client)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), shown
+
+    top, middle, deep = thread()
+    one_thread, shown = statements_of_a_listing()
+    (entry,) = shown["comments"]
+    answers = [(r["id"], r["reply_to"]) for r in entry["replies"]]
+    assert answers == [(deep, {"id": middle, "author": None})]
+    paged = client.get(replies_url("a1", top)).get_json()["replies"]
+    assert [(r["id"], r["reply_to"]) for r in paged] == answers
+
+    for _ in range(3):
+        thread()
+    four_threads, shown = statements_of_a_listing()
+    assert len(shown["comments"]) == 4
+    assert four_threads == one_thread
