@@ -24,8 +24,11 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: accessibility (axe-core) tests will skip"; fi
 
+# The development server, and beside it the worker that sends mails and
+# webhooks (stopped with the server: Ctrl-C reaches both).
 run: install
 	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
 serve: install

@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import admin
     from .admin import commands as admin_commands
     from .moderation import commands as moderation_commands
+    from .notify import subscriptions, worker
     from .ops import health
 
     # edits and reactions add their routes to api.bp: imported before it is registered.
@@ -62,6 +63,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
     app.register_blueprint(admin.bp)
+    # The links in mails carry their own signed token; mail clients POST to
+    # them without cookies (RFC 8058 one-click unsubscribe).
+    csrf.exempt(subscriptions.bp)
+    app.register_blueprint(subscriptions.bp)
+    worker.init_app(app)
     moderation_commands.init_app(app)
     admin_commands.init_app(app)
     # Limits off (COMMENTS_RATELIMIT_ENABLED=false, benchmarks): drop Flask-Limiter's

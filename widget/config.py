@@ -6,6 +6,8 @@ rest of the code reads ``app.config`` only.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
 import re
@@ -13,6 +15,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from limits import parse_many
@@ -97,6 +100,88 @@ def _storage_uri(value: str) -> str:
             f"redis://host:6379/0 or memory://, not {value!r}"
         )
     return value
+
+
+def _addresses(value: str, name: str) -> list[str]:
+    found = [part.strip() for part in value.split(",") if part.strip()]
+    for address in found:
+        if not _ADDRESS.fullmatch(address):
+            raise ConfigError(f"{name} must list email addresses, not {address!r}")
+    return found
+
+
+_ADDRESS = re.compile(r"[^@\s,<>\"]+@[^@\s,<>\"]+\.[^@\s,<>\"]+")
+
+
+def _smtp_url(value: str) -> str:
+    url = urlsplit(value)
+    if url.scheme not in {"smtp", "smtps"} or not url.hostname:
+        raise ConfigError(
+            "COMMENTS_SMTP_URL must look like smtp://user:pass@host:587 (STARTTLS) "
+            "or smtps://user:pass@host:465, not a URL with another scheme or no host"
+        )
+    return value
+
+
+def _webhook_urls(value: str) -> list[str]:
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+            raise ConfigError(
+                f"COMMENTS_WEBHOOK_URLS must list https:// URLs without credentials, not {url!r}"
+            )
+    return urls
+
+
+def _webhook_secret(value: str) -> bytes:
+    """``whsec_`` and the base64 of the key, as Standard Webhooks write it."""
+    try:
+        key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except binascii.Error:
+        key = b""
+    if not value.startswith("whsec_") or len(key) < 16:
+        raise ConfigError(
+            "COMMENTS_WEBHOOK_SECRET must be whsec_ and the base64 of at least 16 random "
+            "bytes; make one with: python3 -c 'import base64, secrets; "
+            'print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())\''
+        )
+    return key
+
+
+def _public_url(value: str) -> str | None:
+    url = value.strip().rstrip("/")
+    if url and not _ORIGIN.fullmatch(url):
+        raise ConfigError(
+            f"COMMENTS_PUBLIC_URL must be the service's origin, like https://comments.example.com, "
+            f"not {value!r}"
+        )
+    return url or None
+
+
+def _notify(get: Any) -> dict[str, Any]:
+    """Mail, webhooks, metrics (contract 1.1): all off when unset."""
+    smtp_url = _smtp_url(get("COMMENTS_SMTP_URL")) if get("COMMENTS_SMTP_URL") else None
+    mail_from = get("COMMENTS_MAIL_FROM", "").strip() or None
+    if smtp_url and not (mail_from and _ADDRESS.fullmatch(mail_from)):
+        raise ConfigError("COMMENTS_SMTP_URL needs COMMENTS_MAIL_FROM, the From address of mails")
+    urls = _webhook_urls(get("COMMENTS_WEBHOOK_URLS", ""))
+    secret = get("COMMENTS_WEBHOOK_SECRET", "").strip()
+    if urls and not secret:
+        raise ConfigError("COMMENTS_WEBHOOK_URLS needs COMMENTS_WEBHOOK_SECRET to sign events")
+    return {
+        "SMTP_URL": smtp_url,
+        "MAIL_FROM": mail_from,
+        "ADMIN_EMAILS": _addresses(get("COMMENTS_ADMIN_EMAILS", ""), "COMMENTS_ADMIN_EMAILS"),
+        "WEBHOOK_URLS": urls,
+        "WEBHOOK_SECRET": _webhook_secret(secret) if secret else None,
+        "WEBHOOK_ALLOW_PRIVATE": _flag(
+            get("COMMENTS_WEBHOOK_ALLOW_PRIVATE", "false"), "COMMENTS_WEBHOOK_ALLOW_PRIVATE"
+        ),
+        "METRICS_TOKEN": get("COMMENTS_METRICS_TOKEN", "").strip() or None,
+        # Links in mails and feeds; unset: the address of the request that caused them.
+        "PUBLIC_URL": _public_url(get("COMMENTS_PUBLIC_URL", "")),
+    }
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -234,6 +319,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         REACTION_LIMITS=_limits(
             get("COMMENTS_REACTION_LIMITS", "30/minute;300/hour"), "COMMENTS_REACTION_LIMITS"
         ),
+        **_notify(get),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import articles, threads
 from ..extensions import db
 from ..models import Article, AuditEntry, Comment, Report, Status, utcnow
+from ..notify import events
 from . import ModerationError, learning
 from .selection import Selection, clean_article_id
 
@@ -43,18 +44,19 @@ def record(actor: str, action: str, detail: str, count: int = 0) -> None:
 # --- comment status ----------------------------------------------------------
 
 
-def set_status(selection: Selection, to: Status) -> int:
-    """Move the selected comments to ``to``; returns how many changed.
+def set_status(selection: Selection, to: Status) -> list[int]:
+    """Move the selected comments to ``to``; returns the ids that changed.
 
     Comments entering or leaving the published status shift their article's
     count, and their threads are recounted (``threads.refresh``). The deltas
     come from the UPDATE itself (RETURNING), not from an earlier SELECT, so a
     comment posted while the action runs can never make a count drift.
+    Published replies are mailed to the authors they answer who asked.
     """
     where = selection.conditions()
     deltas: Counter[str] = Counter()
     touched: set[int] = set()  # the threads whose counts or placeholders change
-    returning = (Comment.article_id, func.coalesce(Comment.root_id, Comment.id))
+    returning = (Comment.id, Comment.article_id, func.coalesce(Comment.root_id, Comment.id))
     if to == Status.PUBLISHED:
         rows = db.session.execute(
             update(Comment)
@@ -63,9 +65,8 @@ def set_status(selection: Selection, to: Status) -> int:
             .returning(*returning),
             execution_options=_QUIET,
         ).all()
-        deltas.update(article_id for article_id, _ in rows)
-        touched.update(root for _, root in rows)
-        changed = deltas.total()
+        deltas.update(article_id for _, article_id, _ in rows)
+        changed = [comment_id for comment_id, _, _ in rows]
     else:
         rows = db.session.execute(
             update(Comment)
@@ -74,18 +75,21 @@ def set_status(selection: Selection, to: Status) -> int:
             .returning(*returning),
             execution_options=_QUIET,
         ).all()
-        deltas.subtract(article_id for article_id, _ in rows)
-        touched.update(root for _, root in rows)
-        others = db.session.execute(
+        deltas.subtract(article_id for _, article_id, _ in rows)
+        others = db.session.scalars(
             update(Comment)
             .where(*where, Comment.status.not_in([Status.PUBLISHED, to]))
-            .values(status=to),
+            .values(status=to)
+            .returning(Comment.id),
             execution_options=_QUIET,
-        )
-        changed = -deltas.total() + (others.rowcount or 0)
+        ).all()
+        changed = [comment_id for comment_id, _, _ in rows] + list(others)
+    touched.update(root for _, _, root in rows)
     if deltas:
         articles.adjust(dict(deltas))
     threads.refresh(touched)
+    if to == Status.PUBLISHED:
+        events.comments_published(changed)
     return changed
 
 
@@ -93,22 +97,24 @@ def change_status(selection: Selection, action: str, actor: str) -> int:
     """Approve, mark as spam or delete (soft: status 'deleted') in one transaction."""
     if action not in ACTIONS:
         raise ModerationError("The action is approve, spam or delete.")
-    changed = apply(selection, action)
+    changed = apply(selection, action, actor)
     record(actor, action, selection.describe(), changed)
     db.session.commit()
     return changed
 
 
-def apply(selection: Selection, action: str) -> int:
+def apply(selection: Selection, action: str, actor: str) -> int:
     """An action's effects, in the caller's transaction: approving reviews
     reported comments, approve and spam teach the filter, then the statuses
-    change. Returns how many changed."""
+    change (and the webhooks hear of it). Returns how many changed."""
     # Both first: the selection may be "status=pending".
     if action == "approve":
         resolve_reports(reported_among(select(Comment.id).where(*selection.conditions())))
     if action in LESSONS:
         learning.learn_decision(selection.conditions(), LESSONS[action])
-    return set_status(selection, ACTIONS[action])
+    changed = set_status(selection, ACTIONS[action])
+    events.comments_moderated(changed, action, actor)
+    return len(changed)
 
 
 # --- readers' reports ------------------------------------------------------------

@@ -57,7 +57,7 @@ def ban(
     entry.created_at, entry.created_by = now, actor[:80]
     spammed = 0
     if mark_spam:
-        spammed = apply(Selection(sender=sender), "spam")
+        spammed = apply(Selection(sender=sender), "spam", actor)
     lasting = f"for {days} day{'s' if days != 1 else ''}" if days else "until lifted"
     who = f"network {network}" if network else f"sender {sender}"
     detail = f"{who} {lasting}" + (f" ({note})" if note else "")

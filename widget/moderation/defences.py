@@ -90,6 +90,7 @@ class Draft:
     sender_hash: str
     token: object
     extra: dict[str, object]
+    notify_replies: bool = False  # the author asked to be emailed replies
     banned: bool = False  # an active ban (Circumstances.banned)
     spam_model: learning.Revision | object = learning.UNKNOWN  # Circumstances.spam_model
 

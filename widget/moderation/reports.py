@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Comment, Report, ReportReason, Status
+from ..notify import events
 from . import ModerationError, actions, learning, text
 from .selection import Selection
 
@@ -100,13 +101,15 @@ def file(article_id: str, comment_id: int, report: NewReport) -> bool:
     except IntegrityError:  # this voter reported it before: that report counts, once
         db.session.rollback()
         return True
+    events.report_filed(comment_id, article_id, report.reason.value, report.details)
     if locked.reviewed_at is None and _open_reporters(comment_id) >= _to_hold():
         # Published (it is locked): set_status keeps the counts and threads exact.
-        actions.set_status(Selection.of(ids=[comment_id]), Status.PENDING)
+        held = actions.set_status(Selection.of(ids=[comment_id]), Status.PENDING)
         db.session.execute(
             update(Comment).where(Comment.id == comment_id).values(reason=HELD_REASON),
             execution_options=_QUIET,
         )
+        events.comments_held(held)
     db.session.commit()
     return True
 
@@ -241,7 +244,10 @@ def keep(ids: Iterable[int], actor: str) -> int:
     ).all()
     learning.learn_decision([Comment.id.in_(queued)], is_spam=False)  # kept: a good comment
     if held:  # still held: one an admin marked as spam meanwhile stays spam
-        actions.set_status(Selection.of(ids=held, status=Status.PENDING), Status.PUBLISHED)
+        published = actions.set_status(
+            Selection.of(ids=held, status=Status.PENDING), Status.PUBLISHED
+        )
+        events.comments_moderated(published, "approve", actor)
     actions.resolve_reports(queued)
     actions.record(actor, "keep_reported", Selection.of(ids=queued).describe(), len(queued))
     db.session.commit()
@@ -257,11 +263,12 @@ def remove(ids: Iterable[int], decision: str, actor: str) -> int:
     if not queued:
         db.session.rollback()
         return 0
-    actions.set_status(Selection.of(ids=queued), Status.DELETED)
+    removed = actions.set_status(Selection.of(ids=queued), Status.DELETED)
     db.session.execute(
         update(Comment).where(Comment.id.in_(queued)).values(decision=decision),
         execution_options=_QUIET,
     )
+    events.comments_moderated(removed, "delete", actor)
     actions.resolve_reports(queued, reviewed=False)
     described = Selection.of(ids=queued).describe()
     actions.record(actor, "remove_reported", f"{described}: {decision}", len(queued))

@@ -17,6 +17,7 @@ from ..errors import abort_json, json_response
 from ..extensions import client_address, db, limiter
 from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
+from ..notify import events
 from ..privacy import sender_hash
 from . import edit_tokens, listing, openapi
 from .cursor import REPLIES, Cursor
@@ -156,7 +157,7 @@ def counts() -> Response:
 # --- posting -----------------------------------------------------------------
 
 _TEXT_FIELDS = ("author", "body", "email", "token")
-_KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, "parent_id"))
+_KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, "parent_id", "notify_replies"))
 
 
 def require_allowed_origin(doing: str) -> None:
@@ -252,6 +253,11 @@ def type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         isinstance(parent, bool) or not isinstance(parent, int) or not 1 <= parent <= MAX_ID
     ):
         errors["parent_id"] = ["Must be the id of a comment, a whole number."]
+    notify = data.get("notify_replies")
+    if notify is not None and not isinstance(notify, bool):
+        errors["notify_replies"] = ["Must be true or false."]
+    elif notify and not data.get("email") and "email" not in errors:
+        errors["email"] = ["Give your email address to be told of replies."]
     return errors
 
 
@@ -285,6 +291,7 @@ def post_comment(article_id: str) -> Response:
         sender_hash=sender,
         token=data.get("token"),
         extra={k: v for k, v in data.items() if k not in _KNOWN_FIELDS},
+        notify_replies=data.get("notify_replies") is True,
         banned=found.banned,
         spam_model=found.spam_model,
     )
@@ -380,6 +387,7 @@ def _store(
     else:
         public["reply_to"] = {"id": parent.id, "author": parent.author}
     public.update(edit_tokens.grant(comment.created_at, edit_token))
+    events.comment_posted(comment, notify_email=draft.email if draft.notify_replies else None)
     db.session.commit()
     return public
 

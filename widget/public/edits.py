@@ -29,6 +29,7 @@ from ..extensions import client_address, db
 from ..models import Comment, Status, body_hash, iso_utc, utcnow
 from ..moderation import actions, bans, defences, learning
 from ..moderation.selection import Selection
+from ..notify import events
 from ..privacy import sender_hash
 from . import api, listing
 from .api import bp
@@ -239,7 +240,7 @@ def _save_edit(
         return None
     if held and was == Status.PUBLISHED:
         # Leaves the listing: the article's count, the thread's and the version follow.
-        actions.set_status(Selection(ids=(comment.id,)), Status.PENDING)
+        events.comments_held(actions.set_status(Selection(ids=(comment.id,)), Status.PENDING))
         return Status.PENDING
     if was == Status.PUBLISHED:  # a held comment's edit changes no listing
         articles.adjust({comment.article_id: 0})  # a new version: cached pages go stale

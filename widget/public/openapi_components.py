@@ -323,6 +323,10 @@ def components(min_length: int, max_length: int) -> dict[str, Any]:
                         "type": ["string", "null"],
                         "description": "`form.token` from the listing.",
                     },
+                    "notify_replies": {
+                        "type": ["boolean", "null"],
+                        "description": "`true`: email replies to `email` once confirmed.",
+                    },
                 },
             },
             "Counts": {
