@@ -19,6 +19,7 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +27,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
@@ -359,3 +360,22 @@ def assert_refused(response: Any, status: int, *codes: str) -> dict[str, Any]:
     assert isinstance(data["message"], str) and data["message"]
     assert "Traceback" not in raw and 'File "' not in raw
     return data
+
+
+@contextmanager
+def statements(app: Flask, containing: str = "") -> Iterator[list[str]]:
+    """Every SQL statement (with ``containing`` in it) the app's engine runs
+    inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if containing in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

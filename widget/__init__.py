@@ -56,12 +56,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .ops import health
 
     # edits and reactions add their routes to api.bp: imported before it is registered.
-    from .public import api, demo, edits, reactions  # noqa: F401
+    from .public import api, demo, edits, feeds, reactions  # noqa: F401
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(admin.bp)
     # The links in mails carry their own signed token; mail clients POST to
     # them without cookies (RFC 8058 one-click unsubscribe).

@@ -3,42 +3,30 @@ processes, and no database work at all for a warm page or a 304."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from widget import cache
-from widget.extensions import db
 
-from ..conftest import PG_URL, REDIS_URL, comments_url, make_app, pg_config, post_comment
+from ..conftest import (
+    PG_URL,
+    REDIS_URL,
+    comments_url,
+    make_app,
+    pg_config,
+    post_comment,
+    statements,
+)
 
 
 def kind(app: Flask) -> str:
     with app.app_context():
         return cache.versions().kind
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_warm_page_and_a_304_read_no_comment_rows(app: Flask, backend: str) -> None:

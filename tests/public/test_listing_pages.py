@@ -5,22 +5,19 @@ when what they stand for does, and 304s that carry what a 200 would."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from widget import articles
 from widget.extensions import db
 from widget.models import Comment
 from widget.moderation.tokens import form_token_problem
 
-from ..conftest import LONG_BODY, comments_url, make_app, post_comment
+from ..conftest import LONG_BODY, comments_url, make_app, post_comment, statements
 
 # One id of every length from 1 to 10 digits: cursors of every base64 length.
 IDS = [7, 42, 999, 1234, 12345, 123456, 1234567, 12345678, 123456789, 2147483647]
@@ -277,24 +274,6 @@ def test_a_page_cache_of_one_page_still_serves_the_right_page(tmp_path) -> None:
     assert seen == [[2, 1], [4, 3], [2, 1]]
 
 
-@contextmanager
-def comment_reads(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements that read comment rows while the block runs."""
-    reads: list[str] = []
-
-    def seen(_conn, _cursor, statement: str, *_args: object) -> None:
-        if "FROM comments" in statement:
-            reads.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield reads
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-
-
 def test_a_listing_read_again_comes_from_the_page_cache(tmp_path) -> None:
     """The hot path: the same page again reads no comment rows (only the
     article's version), for the 200 as for the 304."""
@@ -303,7 +282,7 @@ def test_a_listing_read_again_comes_from_the_page_cache(tmp_path) -> None:
     add_comments(app, "a1", [1, 2, 3])
     first = page(client, "?limit=2")
 
-    with comment_reads(app) as reads:
+    with statements(app, "FROM comments") as reads:
         again = page(client, "?limit=2")
         revalidated = page(client, "?limit=2", **{"If-None-Match": etag(first)})
 
@@ -318,7 +297,7 @@ def test_without_a_page_cache_every_listing_reads_the_database(tmp_path) -> None
     add_comments(app, "a1", [1, 2, 3])
     page(client, "")
 
-    with comment_reads(app) as reads:
+    with statements(app, "FROM comments") as reads:
         again = page(client, "")
 
     assert reads
@@ -337,7 +316,7 @@ def test_the_page_cache_keeps_the_most_recently_read_pages(tmp_path) -> None:
 
     read: dict[str, bool] = {}
     for article in ("a1", "a3", "a2"):
-        with comment_reads(app) as reads:
+        with statements(app, "FROM comments") as reads:
             page(client, "", article)
         read[article] = bool(reads)
 
