@@ -20,12 +20,22 @@ The service writes one structured JSON line per request to stdout itself
 address. gunicorn's own access log would repeat each request with the raw
 client address, so it is off unless asked for; gunicorn's error log goes to
 stderr.
+
+Metrics (``/metrics``, widget/ops/metrics.py): each worker counts into files
+in ``PROMETHEUS_MULTIPROC_DIR`` and every scrape adds them up. Left unset, the
+master makes a private temporary directory at start and removes it at exit;
+a directory given is emptied of an earlier run's counts at start.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import re
+import shutil
+import sys
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -74,6 +84,58 @@ def on_starting(server: object) -> None:
             "that every worker shares), set it to redis://host:6379/0, or run one worker "
             "(WEB_CONCURRENCY=1)."
         )
+    _prepare_metrics_dir()
+
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# The directory this master made (an environment variable, not a global: a
+# reload re-reads this file), which it removes when it exits.
+_METRICS_DIR_MADE = "GUNICORN_MADE_METRICS_DIR"
+# prometheus_client's own files (counter_<pid>.db, gauge_livesum_<pid>.db, ...):
+# a directory given may hold other files, even a SQLite database.
+_METRICS_FILE = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_[0-9]+\.db")
+
+
+def _prepare_metrics_dir() -> None:
+    """Set up prometheus_client's multiprocess mode before any worker imports
+    it: a worker picks its mode, for good, when it imports prometheus_client."""
+    given = os.environ.get(METRICS_DIR, "").strip()
+    if given:
+        os.makedirs(given, mode=0o700, exist_ok=True)
+        for name in os.listdir(given):
+            if _METRICS_FILE.fullmatch(name):  # an earlier run's counts would add up with ours
+                os.remove(os.path.join(given, name))
+        return
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError(
+            "The app was loaded before the workers started (--preload), so each worker "
+            "would count metrics on its own: set PROMETHEUS_MULTIPROC_DIR to an empty "
+            "directory that only this service uses."
+        )
+    made = tempfile.mkdtemp(prefix="comments-metrics-")  # mode 0700, in $TMPDIR or /tmp
+    os.environ[METRICS_DIR] = os.environ[_METRICS_DIR_MADE] = made
+    # At exit, however the master exits (a port already taken skips on_exit).
+    atexit.register(_remove_metrics_dir, made, os.getpid())
+
+
+def _remove_metrics_dir(path: str, master: int) -> None:
+    if os.getpid() == master:  # workers are forked with this handler too
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker has gone: its counts stay counted, its live gauges go."""
+    from prometheus_client import multiprocess  # in multiprocess mode, after on_starting
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def pre_exec(server: object) -> None:
+    """USR2 starts a new master beside this one: it makes a directory of its
+    own, as this one's goes when this master exits."""
+    made = os.environ.pop(_METRICS_DIR_MADE, None)
+    if made and made == os.environ.get(METRICS_DIR):
+        del os.environ[METRICS_DIR]
 
 
 timeout = _int("GUNICORN_TIMEOUT", 30)

@@ -52,8 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import admin
     from .admin import commands as admin_commands
     from .moderation import commands as moderation_commands
-    from .notify import subscriptions, worker
-    from .ops import health
+    from .moderation import reports
+    from .notify import outbox, subscriptions, worker
+    from .ops import health, metrics
 
     # edits and reactions add their routes to api.bp: imported before it is registered.
     from .public import api, demo, edits, feeds, reactions  # noqa: F401
@@ -64,6 +65,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(demo.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(admin.bp)
+    # /metrics, and every request counted; the gauges are read at each scrape.
+    metrics.init_app(
+        app,
+        {
+            "comments_held": ("Comments held for an admin (status pending).", metrics.held_count),
+            "comments_reported": ("Comments with open reports.", reports.queued_count),
+            "comments_outbox_backlog": ("Mails and webhooks waiting to be sent.", outbox.backlog),
+        },
+    )
     # The links in mails carry their own signed token; mail clients POST to
     # them without cookies (RFC 8058 one-click unsubscribe).
     csrf.exempt(subscriptions.bp)

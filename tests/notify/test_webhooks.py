@@ -163,6 +163,18 @@ def test_a_private_address_is_refused_unless_the_operator_allows_it(
         assert "private, loopback or link-local" in (row.last_error or "")
 
 
+def test_the_outbox_backlog_is_a_metric(app: Flask, receiver: Receiver) -> None:
+    from tests.ops.test_metrics import scrape, value
+
+    client = app.test_client()
+    receiver.answers = [500]
+    posted(client)
+    posted(reader(app, "203.0.113.5"))
+    assert value(scrape(client), "comments_outbox_backlog") == 2
+    drain(app)
+    assert value(scrape(client), "comments_outbox_backlog") == 1  # the failed one waits
+
+
 def test_a_claim_left_by_a_dead_worker_on_this_machine_is_taken_back_at_once(
     app: Flask, receiver: Receiver
 ) -> None:

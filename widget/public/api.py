@@ -18,6 +18,7 @@ from ..extensions import client_address, db, limiter
 from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
 from ..notify import events
+from ..ops import metrics
 from ..privacy import sender_hash
 from . import edit_tokens, listing, openapi
 from .cursor import REPLIES, Cursor
@@ -300,6 +301,7 @@ def post_comment(article_id: str) -> Response:
     # forged, expired or reused one has nothing to use up.
     vouched = not (verdict.reason or "").startswith("token_")
     stored = _store_using_token(draft, verdict, found.article_exists, vouched, parent)
+    metrics.count_post(published=stored["status"] == Status.PUBLISHED)
     if stored["status"] == Status.PUBLISHED:
         return json_response(stored["comment"], 201)
     return json_response({**stored["comment"], "status": "pending"}, 202)
