@@ -1,12 +1,4 @@
-/*! Comments box. No framework, no build step, no dependencies.
- *
- * <script src="https://comments.example.com/static/js/widget.js"
- *         data-article-id="nk-missile-2025" async></script>
- *
- * data-article-id (required), data-container (a CSS selector to render into), data-theme
- * (light, dark or auto), data-title, data-guidelines, data-poll-seconds (default 30): see
- * README "Embed it", also for the --cw-* custom properties that theme the box.
- */
+/*! Comments box: no build step, no dependencies. Its data-* and --cw-* options: README "Embed it". */
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -29,16 +21,15 @@
   const size = (text) => [...trim(text)].length;
 
   const CSS = `
-:host{display:block}
 .cw{--bg:var(--cw-bg,#fff);--fg:var(--cw-text,#1f2328);--mute:var(--cw-muted,#59636e);
 --acc:var(--cw-accent,#0b57d0);--on:var(--cw-accent-text,#fff);--line:var(--cw-border,#818b98);
 --err:var(--cw-error,#b3261e);--r:var(--cw-radius,8px);
-position:relative;font:inherit;line-height:1.5;color:var(--fg);background:var(--bg);
+position:relative;line-height:1.5;color:var(--fg);background:var(--bg);
 padding:1em;border-radius:var(--r)}
 .dark{--bg:var(--cw-bg,#17191e);--fg:var(--cw-text,#e8eaed);--mute:var(--cw-muted,#aab2bd);
 --acc:var(--cw-accent,#8ab4f8);--on:var(--cw-accent-text,#0b1d3a);--line:var(--cw-border,#7d8590);
 --err:var(--cw-error,#ffb4ab);color-scheme:dark}
-h2,h3{margin:0 0 .5em;line-height:1.25}h2{font-size:1.5em}h3{font-size:1.2em;margin-top:1.5em}
+h2,h3{margin:0 0 .5em;line-height:1.25}h3{font-size:1.2em;margin-top:1.5em}
 .n,time,.count,.note,.to,.gone{color:var(--mute)}
 ol{list-style:none;margin:0;padding:0}
 li{display:flex;gap:.75em;padding:.9em 0;border-top:1px solid var(--line)}
@@ -62,25 +53,20 @@ color:var(--on);background:var(--acc);border:2px solid var(--acc);border-radius:
 .closed .rp{display:none}
 button:disabled{opacity:.5;cursor:not-allowed}
 :focus-visible{outline:3px solid var(--acc);outline-offset:2px}
-.status{margin-top:1em}.status:empty{margin:0}
+.status:not(:empty){margin-top:1em}
 dialog{max-width:32em;color:var(--fg);background:var(--bg);border:1px solid var(--line);
 border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
-.opt{font-weight:400;margin:.25em 0}[type=radio]{width:auto;margin-inline-end:.5em}
+.opt{font-weight:400;margin:.25em 0}.opt input{width:auto;margin-inline-end:.5em}
 .sr,.trap{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 [hidden]{display:none}`;
 
-  const el = (tag, className, text, properties) => {
+  const el = (tag, className, content, properties) => {
     const node = Object.assign(document.createElement(tag), properties);
     if (className) node.className = className;
-    if (text != null) node.textContent = text;
+    node.append(...[content ?? []].flat());
     return node;
   };
-  const btn = (text, click, className = "x") => {
-    const button = el("button", className, text);
-    button.type = "button";
-    button.onclick = click;
-    return button;
-  };
+  const btn = (text, onclick, className = "x") => el("button", className, text, { type: "button", onclick });
   const aim = (node) => {
     node.tabIndex = node.tabIndex;
     node.focus();
@@ -113,12 +99,9 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
       () => `The comments service at ${service} cannot be reached. Please try again later.`,
     );
   const call = async (url, init) => {
-    let response;
-    try {
-      response = await fetch(url, { credentials: "omit", ...init });
-    } catch {
+    const response = await fetch(url, { credentials: "omit", ...init }).catch(async () => {
       throw new Error(await diagnose(url));
-    }
+    });
     const data = await response.json().catch(() => ({}));
     return { status: response.status, data, headers: response.headers };
   };
@@ -149,11 +132,8 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
   };
   let voter;
   const me = () => {
-    voter ||= store("voter");
-    if (!voter) {
-      const bytes = crypto.getRandomValues(new Uint8Array(18));
-      store("voter", (voter = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")));
-    }
+    voter ||= store("voter") || crypto.getRandomValues(new Uint32Array(4)).join("-");
+    store("voter", voter);
     return voter;
   };
 
@@ -203,14 +183,8 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
     darkScheme.addEventListener("change", paint);
 
     let total = 0;
-    let cursor = null;
-    let loading = false;
-    let form = null;
-    let min;
-    let max;
     let like = "Like";
-    let polled;
-    let seen;
+    let cursor, loading, form, min, max, polled, seen;
     const count = (n) => {
       total = n;
       heading.replaceChildren(`${title} `, el("span", "n", `(${n})`));
@@ -221,10 +195,10 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
 
     const field = (parent, id, label, control, described) => {
       control.id = control.name = id;
-      const error = el("p", "error", null, { id: `${id}-error`, hidden: true });
+      const error = el("p", "error", null, { id: `${id}-error` });
       Object.assign(control, { error, described });
       parent.append(el("label", "", label, { htmlFor: id }), error, control);
-      if (described) control.setAttribute("aria-describedby", described);
+      fail(control, "");
       return control;
     };
     const fail = (control, message) => {
@@ -302,9 +276,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
         // <bdi>: a right-to-left name never reorders the time.
         meta.append(el("bdi", "author", c.author), " ");
         if (c.reply_to) {
-          const to = el("span", "to", "replying to ");
-          to.append(el("bdi", "", c.reply_to.author || "a removed comment"), " ");
-          meta.append(to);
+          meta.append(el("span", "to", ["replying to ", el("bdi", "", c.reply_to.author || "a removed comment"), " "]));
         }
         const edited = el("span", "to", c.edited_at && " (edited)");
         meta.append(time, edited);
@@ -501,13 +473,10 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
 
     let reporting;
     const paper = el("form", "", null, { noValidate: true });
-    const reasons = el("fieldset");
-    reasons.append(el("legend", "", "Reason"));
+    const reasons = el("fieldset", "", el("legend", "", "Reason"));
     const choices = [["spam", "Spam"], ["abuse", "Abuse"], ["off_topic", "Off topic"], ["illegal", "Illegal content"]];
     for (const [value, text] of choices) {
-      const option = el("label", "opt");
-      option.append(el("input", "", null, { type: "radio", name: "reason", value }), text);
-      reasons.append(option);
+      reasons.append(el("label", "opt", [el("input", "", null, { type: "radio", name: "reason", value }), text]));
     }
     paper.append(el("h3", "", "Report this comment", { id: "rt" }), reasons);
     const details = field(paper, "details", "Details (required for illegal content)", el("textarea"));
@@ -519,6 +488,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
     const sendReport = el("button", "", "Send");
     paper.append(legal, answer, sendReport, btn("Cancel", () => dialog.close()));
     dialog.append(paper);
+
     const reason = () => paper.elements.reason.value;
     paper.oninput = () => {
       const illegal = reason() === "illegal";
@@ -569,14 +539,23 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
       const counted = meter(body, "counter");
 
       // A honeypot: bots fill every field.
-      const trap = el("div", "trap", null, { ariaHidden: true });
-      const website = el("input", "", null, { name: "website", id: "website", tabIndex: -1, autocomplete: "off" });
-      trap.append(el("label", "", "Website", { htmlFor: "website" }), website);
+      const website = el("input", "", null, { name: "website", tabIndex: -1, autocomplete: "off" });
+      const trap = el("label", "trap", ["Website", website], { ariaHidden: true });
 
       const message = el("p", "status", null, { ariaLive: "polite" });
       const button = el("button", "", "Post comment");
       const cancel = btn("Cancel", () => form.home(true));
-      form.append(trap, message, button, cancel);
+      // Reply mails, after the buttons: the tab order stays Name, Comment, Post comment.
+      const notify = el("input", "", null, { type: "checkbox" });
+      const asked = el("div");
+      const mail = field(asked, "mail", "Your email address", el("input"));
+      mail.name = mail.type = mail.autocomplete = "email";
+      mail.required = true;
+      (mail.oninput = notify.onchange = () => {
+        asked.hidden = !notify.checked;
+        fail(mail, "");
+      })();
+      form.append(trap, message, button, cancel, el("label", "opt", [notify, "Email me when someone replies"]), asked);
 
       form.reply = (c, thread, opener, after) => {
         target = { c, thread, opener };
@@ -596,9 +575,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
       // A token admits one post: fetch the next one past the cache (held posts keep the ETag).
       const renew = () =>
         call(api, { cache: "no-store" }).then(
-          ({ status, data }) => {
-            if (status === 200 && data.form) token = data.form.token;
-          },
+          ({ data }) => (token = data.form?.token || token),
           () => {},
         );
 
@@ -624,6 +601,11 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
         event.preventDefault();
         check();
         if (button.disabled) return;
+        const asks = notify.checked && { email: mail.value, notify_replies: true };
+        if (asks && !mail.checkValidity()) {
+          fail(mail, "Enter your email address, like name@example.com.");
+          return mail.focus();
+        }
         busy = true;
         button.disabled = true;
         tell("Posting your comment…");
@@ -636,6 +618,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
             token,
             website: website.value,
             ...(target && { parent_id: target.c.id }),
+            ...asks,
           });
           const { status, data } = r;
           if (status === 201 || status === 202) {
@@ -657,15 +640,16 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
             say(state, "");
             if (status === 201) count(total + 1);
             tell(
-              status === 201
+              (status === 201
                 ? "Thank you. Your comment is published."
-                : "Thank you. Your comment awaits moderation; only you can see it until it is approved.",
+                : "Thank you. Your comment awaits moderation; only you can see it until it is approved.") +
+                (asks ? " Check your inbox to confirm reply emails." : ""),
             );
             aim(focus);
             focus = 0;
             await renewed;
           } else if (status === 422) {
-            focus = mark(data, [author, body], tell) || focus;
+            focus = mark(data, [author, body, mail], tell) || focus;
           } else if (data.error === "comments_closed") {
             return close();
           } else {
@@ -694,7 +678,7 @@ border-radius:var(--r)}fieldset{border:0;padding:0}legend{font-weight:700}
   const mount = () => {
     const target = config.container && document.querySelector(config.container);
     if (config.container && !target && document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", mount, { once: true });
+      document.addEventListener("DOMContentLoaded", mount);
       return;
     }
     const host = el("div", "comments-widget");

@@ -210,7 +210,7 @@ def test_a_long_thread_pages_its_replies(
     ]
 
     def pages(route: Route) -> None:
-        after = "c1" in route.request.url
+        after = "cursor=c1" in route.request.url
         chunk = answers[100:] if after else answers[:100]
         body = {"comment_id": priya["id"], "replies": chunk, "next_cursor": None if after else "c1"}
         route.fulfill(json=body, headers={"Access-Control-Allow-Origin": "*"})
