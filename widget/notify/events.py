@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import select
 
+from .. import links
 from ..extensions import db
 from ..models import Comment, Status, iso_utc, utcnow
 from . import digest, outbox, subscriptions
@@ -31,39 +32,30 @@ _FIELDS = (
 CHUNK = 500  # ids per query when a bulk action changed many comments
 
 
-def base_url() -> str | None:
-    """Where links in mails point: ``COMMENTS_PUBLIC_URL``, else the address
-    the request that caused the message came to."""
-    configured = current_app.config["PUBLIC_URL"]
-    if configured or not has_request_context():
-        return configured
-    return request.url_root.rstrip("/")
-
-
 def comment_posted(comment: Comment, *, notify_email: str | None = None) -> None:
     """A new comment (flushed, so it has its id): published or held."""
     held = comment.status != Status.PUBLISHED
     _webhooks("comment.created", [_comment_data(comment)])
     if held:
         _webhooks("comment.held", [_comment_data(comment)])
-        digest.schedule(base_url())
+        digest.schedule(links.service_url())
     elif comment.parent_id is not None:
-        subscriptions.replies_published([comment.id], base_url())
+        subscriptions.replies_published([comment.id], links.service_url())
     if notify_email:
-        subscriptions.watch(comment.id, notify_email, base_url())
+        subscriptions.watch(comment.id, notify_email, links.service_url())
 
 
 def comments_published(ids: Sequence[int]) -> None:
     """Comments that became visible (approved, kept): replies among them are mailed."""
     if ids:
-        subscriptions.replies_published(ids, base_url())
+        subscriptions.replies_published(ids, links.service_url())
 
 
 def comments_held(ids: Sequence[int]) -> None:
     """Comments that left the listing to wait for an admin (reports, an edit)."""
     if ids:
         _webhooks("comment.held", _comments(ids))
-        digest.schedule(base_url())
+        digest.schedule(links.service_url())
 
 
 def comments_moderated(ids: Sequence[int], action: str, actor: str) -> None:
@@ -87,7 +79,7 @@ def report_filed(comment_id: int, article_id: str, reason: str, details: str) ->
             }
         ],
     )
-    digest.schedule(base_url())
+    digest.schedule(links.service_url())
 
 
 def _webhooks(event_type: str, items: Iterable[dict[str, Any]]) -> None:

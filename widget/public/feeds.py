@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import ColumnElement, Row, select
 
-from .. import articles, cache
+from .. import articles, cache, links
 from ..extensions import db, limiter
 from ..models import Comment, Status, iso_utc
 
@@ -74,7 +74,7 @@ def article_feed(article_id: str) -> Response:
     """The article's 50 newest published comments, replies included."""
     if not articles.is_valid_id(article_id):
         abort(404)  # outside /api/: a plain 404, as for any address that names nothing
-    base = _base_url()
+    base = links.service_url() or ""
     # The version is read before the rows: the body is then never older than
     # the tag it is sent with, so no client keeps a stale feed under a new tag.
     version = cache.current_version(article_id)
@@ -90,7 +90,7 @@ def article_feed(article_id: str) -> Response:
 @limiter.limit(_read_limits)
 def recent_feed() -> Response:
     """The 50 newest published comments of the whole site."""
-    base = _base_url()
+    base = links.service_url() or ""
     body = _render(_newest(), base, "recent", "Recent comments")
     etag = _digest("recent", hashlib.blake2b(body, digest_size=16).hexdigest())
     if _client_has(etag):
@@ -170,15 +170,6 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: s
 def _tag(authority: str, specific: str) -> str:
     """A stable tag: URI (RFC 4151), e.g. ``tag:comments.example.com,2025:comment-41``."""
     return f"tag:{authority},{TAG_DATE}:{specific}"
-
-
-def _base_url() -> str:
-    """Where links and ids point: COMMENTS_PUBLIC_URL when set (so that a
-    forged Host header cannot rename entries), else the request's own root."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return public + request.script_root
-    return request.url_root.rstrip("/")
 
 
 def _digest(*parts: str) -> str:
