@@ -30,18 +30,33 @@ def keyed_hash(secret_key: str, purpose: str, value: str, length: int) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
+def parse_address(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address in ``address`` (an IPv4-mapped IPv6 one as the IPv4 it
+    carries, so ``::ffff:127.0.0.1`` is loopback), or None when it is none."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def is_loopback(host: str | None) -> bool:
+    """This machine: ``localhost``, 127.0.0.0/8 or ``::1`` (mapped ones too)."""
+    ip = parse_address(host)
+    return host == "localhost" or (ip is not None and ip.is_loopback)
+
+
 @functools.lru_cache(maxsize=4096)  # the same few clients make most requests
 def client_key(address: str | None) -> str:
     """``203.0.113.7`` for IPv4 (and IPv4-mapped IPv6), ``2001:db8:1:2::/64``
     for IPv6, ``unknown`` for anything that is not an address."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
+    ip = parse_address(address)
+    if ip is None:
         return UNKNOWN_CLIENT
     if isinstance(ip, ipaddress.IPv4Address):
         return str(ip)
-    if ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
     # int() drops any %zone; the host bits go too.
     prefix = int(ip) >> (128 - IPV6_CLIENT_PREFIX) << (128 - IPV6_CLIENT_PREFIX)
     return str(ipaddress.IPv6Network((prefix, IPV6_CLIENT_PREFIX)))

@@ -91,7 +91,7 @@ def test_a_remote_relay_without_starttls_gets_nothing_in_clear(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a loopback relay may be spoken to in clear; this one poses as remote."""
-    monkeypatch.setattr(mail, "_loopback", lambda host: False)
+    monkeypatch.setattr(mail, "is_loopback", lambda host: False)
     with plain_relay() as mailbox:
         app = notify_app(tmp_path, mailbox)
         posted(app.test_client(), email=PRIYA, notify_replies=True)

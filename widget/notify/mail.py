@@ -9,7 +9,6 @@ links, and no link in our mail may be one a reader wrote.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import smtplib
 import ssl
@@ -18,6 +17,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from ..privacy import is_loopback
 
 SMTP_TIMEOUT = 30  # seconds, for each step of the conversation
 
@@ -104,7 +105,7 @@ def send(smtp_url: str, mail: EmailMessage) -> None:
                 if client.has_extn("starttls"):
                     client.starttls(context=context)
                     client.ehlo()
-                elif not _loopback(host):
+                elif not is_loopback(host):
                     raise DeliveryError(f"{host} does not offer STARTTLS; not sending in clear")
             if url.username:
                 client.login(unquote(url.username), unquote(url.password or ""))
@@ -116,12 +117,3 @@ def send(smtp_url: str, mail: EmailMessage) -> None:
         raise DeliveryError(message, permanent=500 <= error.smtp_code < 600) from None
     except (OSError, smtplib.SMTPException) as error:
         raise DeliveryError(f"SMTP: {type(error).__name__}: {error}") from None
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -13,13 +13,13 @@ import base64
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import socket
 import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..privacy import parse_address
 from .mail import DeliveryError
 
 TIMEOUT = 10  # seconds: connect, and each read
@@ -42,9 +42,9 @@ def event_body(event_type: str, timestamp: str, data: dict[str, Any]) -> bytes:
 
 
 def allowed_address(address: str, allow_private: bool) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    ip = parse_address(address)
+    if ip is None:
+        return False
     if allow_private:
         return not (ip.is_unspecified or ip.is_multicast)
     return ip.is_global and not ip.is_multicast

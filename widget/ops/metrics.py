@@ -25,7 +25,6 @@ same 404 as any unknown address, so the page's existence is not revealed.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import time
@@ -43,6 +42,7 @@ from werkzeug.exceptions import NotFound
 
 from ..extensions import db, limiter
 from ..models import Comment, Status
+from ..privacy import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +172,6 @@ def _scraped(gauges: DatabaseGauges) -> CollectorRegistry:
     return registry
 
 
-def _loopback(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:  # a unix socket, or nothing
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1
-    return (mapped or ip).is_loopback
-
-
 _FORWARDED = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
@@ -202,7 +193,7 @@ def _allowed() -> bool:
         # A proxy on this machine relayed somebody's request, and no proxy is
         # trusted to say whose: loopback is the proxy, not the client.
         return False
-    return _loopback(request.remote_addr)
+    return is_loopback(request.remote_addr)
 
 
 bp = Blueprint("metrics", __name__)
