@@ -94,6 +94,10 @@ def test_a_redirect_is_a_failure_not_followed(receiver: Receiver) -> None:
         ({"COMMENTS_WEBHOOK_ALLOW_PRIVATE": "maybe"}, "true or false"),
         ({"COMMENTS_SMTP_URL": "http://mail.example"}, "smtp://"),
         ({"COMMENTS_SMTP_URL": "smtp://mail.example:587"}, "COMMENTS_MAIL_FROM"),
+        (
+            {"COMMENTS_SMTP_URL": "smtp://mail.example:587", "COMMENTS_MAIL_FROM": "desk at news"},
+            "COMMENTS_MAIL_FROM must hold email addresses",
+        ),
         ({"COMMENTS_ADMIN_EMAILS": "desk@news.example, not an address"}, "email addresses"),
         ({"COMMENTS_PUBLIC_URL": "comments.example.com"}, "origin"),
     ],
