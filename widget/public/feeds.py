@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Row, select
 from .. import articles, cache, links
 from ..extensions import db, limiter
 from ..models import Comment, Status, iso_utc
+from . import listing
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -79,7 +80,7 @@ def article_feed(article_id: str) -> Response:
     # the tag it is sent with, so no client keeps a stale feed under a new tag.
     version = cache.current_version(article_id)
     etag = _digest("article", base, article_id, str(version))
-    if _client_has(etag):
+    if listing.client_has(etag):
         return _not_modified(etag)
     rows = _newest(Comment.article_id == article_id)
     body = _render(rows, base, f"articles/{article_id}", f"Comments on {article_id}")
@@ -93,7 +94,7 @@ def recent_feed() -> Response:
     base = links.service_url() or ""
     body = _render(_newest(), base, "recent", "Recent comments")
     etag = _digest("recent", hashlib.blake2b(body, digest_size=16).hexdigest())
-    if _client_has(etag):
+    if listing.client_has(etag):
         return _not_modified(etag)
     return _feed_response(body, etag)
 
@@ -177,18 +178,11 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _client_has(etag: str) -> bool:
-    # If-None-Match compares weakly (RFC 9110 13.1.2); werkzeug parses the list and "*".
-    return request.if_none_match.contains_weak(etag)
-
-
-def _headers(etag: str) -> dict[str, str]:
-    return {"ETag": f'W/"{etag}"', "Cache-Control": CACHE_CONTROL}
-
-
 def _not_modified(etag: str) -> Response:
-    return Response(status=304, headers=_headers(etag))
+    return Response(status=304, headers=listing.validators(etag, CACHE_CONTROL))
 
 
 def _feed_response(body: bytes, etag: str) -> Response:
-    return Response(body, headers=_headers(etag), content_type=CONTENT_TYPE)
+    return Response(
+        body, headers=listing.validators(etag, CACHE_CONTROL), content_type=CONTENT_TYPE
+    )

@@ -182,21 +182,31 @@ def respond(key: PageKey, cache_control: str) -> Response:
     nothing built that a cached page or a 304 does not need.
     """
     etag = key.etag()
-    headers = {
-        "ETag": f'W/"{etag}"',
-        "Cache-Control": cache_control,
-        # headers.py would add it anyway; set here, its check finds it at once.
-        "X-Content-Type-Options": "nosniff",
-    }
-    sent = request.environ.get("HTTP_IF_NONE_MATCH")
-    # Our tags are quoted and never contain a quote, so finding the quoted tag
-    # in the header is the weak comparison, without parsing the whole list.
-    if sent and (f'"{etag}"' in sent or sent.strip() == "*"):
+    headers = validators(etag, cache_control)
+    if client_has(etag):
         return Response(status=304, headers=headers)
     body = render(key)
     if key.thread_id is None:
         body = body[:-1] + ',"form":' + form_json(key.article_id) + "}"
     return Response(body, headers=headers, content_type="application/json")
+
+
+def validators(etag: str, cache_control: str) -> dict[str, str]:
+    """The headers of a revalidatable answer (and of its 304)."""
+    return {
+        "ETag": f'W/"{etag}"',
+        "Cache-Control": cache_control,
+        # headers.py would add it anyway; set here, its check finds it at once.
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def client_has(etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (or is ``*``). Our tags are
+    quoted and never contain a quote, so finding the quoted tag in the header
+    is the weak comparison, without parsing the whole list."""
+    sent = request.environ.get("HTTP_IF_NONE_MATCH")
+    return bool(sent) and (f'"{etag}"' in sent or sent.strip() == "*")
 
 
 def comment_not_found() -> NoReturn:
