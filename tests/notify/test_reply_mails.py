@@ -269,3 +269,21 @@ def test_a_mail_waits_while_the_relay_is_down_and_goes_when_it_is_back(
     with time_machine.travel(utcnow() + timedelta(seconds=6)):
         drain(app)
     assert [m["Subject"] for m in smtp.to(PRIYA)] == ["Confirm reply emails"]
+
+
+def test_a_reply_approved_again_does_not_use_up_the_daily_cap(
+    app: Flask, client: FlaskClient, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscriptions, "DAILY_CAP", 2)
+    comment_id = _confirmed(app, client, smtp)
+    first = _reply(app, comment_id, body="The first answer. " + LONG_BODY)
+    with app.app_context():  # held again (an edit, say) and approved again: mailed once
+        actions.set_status(Selection.of(ids=[first]), Status.PENDING)
+        db.session.commit()
+        actions.change_status(Selection.of(ids=[first]), "approve", "ann")
+    _reply(app, comment_id, body="The second answer. " + LONG_BODY, address="203.0.113.20")
+    _reply(
+        app, comment_id, body="The third answer, over the cap. " + LONG_BODY, address="203.0.113.21"
+    )
+    drain(app)
+    assert len(smtp.to(PRIYA)) == 1 + 2

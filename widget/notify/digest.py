@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Comment, Report, Status, utcnow
+from ..ops.metrics import held_count
 from . import mail, outbox
 from .models import Kind
 
@@ -28,8 +29,8 @@ KEY = "digest:waiting"
 
 def schedule(base_url: str | None) -> None:
     config = current_app.config
-    if not (config["SMTP_URL"] and config["ADMIN_EMAILS"]):
-        return
+    if not (config["SMTP_URL"] and config["ADMIN_EMAILS"]) or outbox.waiting(KEY):
+        return  # one digest waits already: it will list this too
     last = outbox.last_sent(Kind.DIGEST)
     due = max(utcnow(), last + INTERVAL) if last else utcnow()
     outbox.add_once(Kind.DIGEST, {"base_url": base_url}, KEY, due_at=due)
@@ -51,10 +52,9 @@ def compose(payload: dict[str, Any]) -> dict[str, Any] | None:
     if not (held_total or reported_total):
         return None
     config = current_app.config
-    base = config["PUBLIC_URL"] or payload.get("base_url") or ""
     text = render_template(
         "mail/digest.txt",
-        base=base,
+        base=payload["base_url"] or "",
         held=held,
         held_total=held_total,
         reported=reported,
@@ -78,12 +78,13 @@ def _waiting(comment: Comment, note: str) -> Waiting:
 
 
 def _held() -> tuple[int, list[Waiting]]:
-    pending = Comment.status == Status.PENDING
-    total = db.session.scalar(select(func.count()).select_from(Comment).where(pending)) or 0
     rows = db.session.scalars(
-        select(Comment).where(pending).order_by(Comment.id.desc()).limit(LISTED)
+        select(Comment)
+        .where(Comment.status == Status.PENDING)
+        .order_by(Comment.id.desc())
+        .limit(LISTED)
     )
-    return total, [_waiting(c, c.reason or "held") for c in rows]
+    return held_count(), [_waiting(c, c.reason or "held") for c in rows]
 
 
 def _reported() -> tuple[int, list[Waiting]]:

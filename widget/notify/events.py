@@ -34,15 +34,15 @@ CHUNK = 500  # ids per query when a bulk action changed many comments
 
 def comment_posted(comment: Comment, *, notify_email: str | None = None) -> None:
     """A new comment (flushed, so it has its id): published or held."""
-    held = comment.status != Status.PUBLISHED
-    _webhooks("comment.created", [_comment_data(comment)])
-    if held:
-        _webhooks("comment.held", [_comment_data(comment)])
-        digest.schedule(links.service_url())
+    data, base = [_comment_data(comment)], links.service_url()
+    _webhooks("comment.created", data)
+    if comment.status != Status.PUBLISHED:
+        _webhooks("comment.held", data)
+        digest.schedule(base)
     elif comment.parent_id is not None:
-        subscriptions.replies_published([comment.id], links.service_url())
+        subscriptions.replies_published([comment.id], base)
     if notify_email:
-        subscriptions.watch(comment.id, notify_email, links.service_url())
+        subscriptions.watch(comment.id, notify_email, base)
 
 
 def comments_published(ids: Sequence[int]) -> None:

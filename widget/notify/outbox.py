@@ -41,7 +41,6 @@ class Job:
     kind: Kind
     payload: dict[str, Any]
     attempts: int  # including this one
-    created_at: datetime
 
 
 def add(kind: Kind, *payloads: dict[str, Any]) -> None:
@@ -84,8 +83,15 @@ def add_once(
             attempts=0,
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)  # rowcount is -1 here on psycopg: ask for the row
     )
-    return bool(db.session.execute(statement).rowcount)
+    return db.session.execute(statement).first() is not None
+
+
+def waiting(key: str) -> bool:
+    """Whether a message with ``key`` is recorded and not yet settled."""
+    found = select(OutboxMessage.id).where(OutboxMessage.key == key)
+    return db.session.scalar(found.where(OutboxMessage.state == State.WAITING)) is not None
 
 
 def _ready(now: datetime) -> Any:
@@ -120,14 +126,13 @@ def claim(worker: str) -> Job | None:
             OutboxMessage.kind,
             OutboxMessage.payload,
             OutboxMessage.attempts,
-            OutboxMessage.created_at,
         ),
         execution_options=_QUIET,
     ).first()
     db.session.commit()
     if row is None:
         return None
-    return Job(row.id, Kind(row.kind), json.loads(row.payload), row.attempts, row.created_at)
+    return Job(row.id, Kind(row.kind), json.loads(row.payload), row.attempts)
 
 
 def _freed(job: Job) -> Any:
@@ -171,7 +176,10 @@ def release_dead(me: str) -> int:
     host, pid, _boot = me.split(":")
     holders = db.session.scalars(
         select(OutboxMessage.locked_by)
-        .where(OutboxMessage.locked_by.like(f"{host}:%"), OutboxMessage.state == State.WAITING)
+        .where(
+            OutboxMessage.locked_by.startswith(f"{host}:", autoescape=True),
+            OutboxMessage.state == State.WAITING,
+        )
         .distinct()
     ).all()
     dead = [holder for holder in holders if holder != me and _dead(holder.split(":"), pid)]

@@ -45,7 +45,7 @@ def watch(comment_id: int, email: str, base_url: str | None) -> None:
     """Tell ``email`` of replies to this comment, once it is confirmed."""
     if not current_app.config["SMTP_URL"]:
         return
-    subscriber = _subscriber(email.strip().lower())
+    subscriber = _subscriber(_address(email))
     now = utcnow()
     confirmed = subscriber.status == SubscriberStatus.CONFIRMED
     last = subscriber.confirmation_sent_at
@@ -62,6 +62,11 @@ def watch(comment_id: int, email: str, base_url: str | None) -> None:
             mail.message(current_app.config, subscriber.email, "Confirm reply emails", text),
         )
     db.session.add(ReplyWatch(comment_id=comment_id, subscriber_id=subscriber.id))
+
+
+def _address(email: str) -> str:
+    """An address as subscribers are kept and compared: trimmed, lower-cased."""
+    return email.strip().lower()
 
 
 def _subscriber(email: str) -> Subscriber:
@@ -95,23 +100,27 @@ def replies_published(ids: Sequence[int], base_url: str | None) -> None:
             )
         ).all()
         for reply, answered, subscriber in rows:
-            if (reply.email or "").strip().lower() != subscriber.email and _within_cap(subscriber):
-                _reply_mail(reply, answered, subscriber, base_url)
+            own = _address(reply.email or "") == subscriber.email
+            if (
+                not own
+                and _within_cap(subscriber)
+                and _reply_mail(reply, answered, subscriber, base_url)
+            ):
+                subscriber.mails_that_day += 1
 
 
 def _within_cap(subscriber: Subscriber) -> bool:
+    """Whether the address may have another reply mail today."""
     today = utcnow().date().isoformat()
     if subscriber.mail_day != today:
         subscriber.mail_day, subscriber.mails_that_day = today, 0
-    if subscriber.mails_that_day >= DAILY_CAP:
-        return False
-    subscriber.mails_that_day += 1
-    return True
+    return subscriber.mails_that_day < DAILY_CAP
 
 
 def _reply_mail(
     reply: Comment, answered: Comment, subscriber: Subscriber, base: str | None
-) -> None:
+) -> bool:
+    """Record the mail for this reply; False if it was recorded before."""
     link = f"{base or ''}/mail/unsubscribe?token={_signer('unsubscribe').dumps(subscriber.id)}"
     text = render_template(
         "mail/reply.txt",
@@ -129,7 +138,7 @@ def _reply_mail(
         {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
     # One mail per reply and address, however often the reply is re-approved.
-    outbox.add_once(Kind.MAIL, message, f"reply:{reply.id}:{subscriber.id}")
+    return outbox.add_once(Kind.MAIL, message, f"reply:{reply.id}:{subscriber.id}")
 
 
 # --- the pages the links open -------------------------------------------------
