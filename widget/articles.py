@@ -14,6 +14,7 @@ from .errors import abort_json
 from .extensions import db
 from .models import Article
 
+_table = Article.__table__
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.:~]{0,127}")
 
 
@@ -31,18 +32,18 @@ def require_valid_id(article_id: str) -> None:
         )
 
 
-def ensure(article_id: str) -> None:
-    """Create the article's row if it is missing; safe under concurrency."""
+def ensure(*article_ids: str) -> None:
+    """Create the articles' rows where missing; safe under concurrency."""
+    if not article_ids:
+        return
     db.session.execute(
-        upsert(Article)
-        .values(id=article_id, closed=False, published_count=0, version=0)
-        .on_conflict_do_nothing(index_elements=["id"])
+        upsert(_table).on_conflict_do_nothing(index_elements=["id"]),
+        [{"id": a, "closed": False, "published_count": 0, "version": 0} for a in article_ids],
     )
 
 
 # Built once: the hot path (every post) only binds values. A table-level
 # UPDATE is plain SQL, with none of the ORM's bulk-update bookkeeping.
-_table = Article.__table__
 _ADJUST = (
     update(_table)
     .where(_table.c.id == bindparam("target"))
@@ -60,7 +61,11 @@ def adjust(published_deltas: Mapping[str, int]) -> None:
     exact and cached pages and ETags go stale at once.
     """
     db.session.flush()  # a Core statement does not autoflush pending ORM rows
-    for article_id, delta in published_deltas.items():
+    if not published_deltas:
+        return
+    for article_id in published_deltas:
         # widget/cache.py: after commit, tell every process the version changed.
         cache.note_changed(article_id)
-        db.session.execute(_ADJUST, {"target": article_id, "delta": delta})
+    db.session.execute(
+        _ADJUST, [{"target": a, "delta": delta} for a, delta in published_deltas.items()]
+    )

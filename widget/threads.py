@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from .extensions import db
@@ -27,33 +27,63 @@ def root_of(parent: Comment) -> int:
     return parent.root_id or parent.id
 
 
-def refresh(root_ids: Iterable[int | None]) -> None:
-    """Recount these threads: ``reply_count`` and ``listed`` of each root."""
-    ids = sorted({i for i in root_ids if i is not None})
-    if not ids:
-        return
-    db.session.flush()  # Core statements do not autoflush pending ORM rows
+def _recount() -> dict[str, object]:
+    """The SET of a recount: each root's published replies and whether it is listed."""
     reply = aliased(Comment)
     published_replies = (
         select(func.count(reply.id))
         .where(reply.root_id == Comment.id, reply.status == Status.PUBLISHED)
         .scalar_subquery()
     )
+    # SET reads the old row, so ``listed`` asks the count itself.
+    return {
+        "reply_count": published_replies,
+        "listed": and_(
+            Comment.root_id.is_(None),
+            or_(Comment.status == Status.PUBLISHED, published_replies > 0),
+        ),
+    }
+
+
+def refresh(root_ids: Iterable[int | None]) -> None:
+    """Recount these threads: ``reply_count`` and ``listed`` of each root."""
+    ids = sorted({i for i in root_ids if i is not None})
+    if not ids:
+        return
+    db.session.flush()  # Core statements do not autoflush pending ORM rows
+    values = _recount()
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        # One statement: SET reads the old row, so ``listed`` asks the count itself.
         db.session.execute(
-            update(Comment)
-            .where(Comment.id.in_(chunk))
-            .values(
-                reply_count=published_replies,
-                listed=and_(
-                    Comment.root_id.is_(None),
-                    or_(Comment.status == Status.PUBLISHED, published_replies > 0),
-                ),
-            ),
+            update(Comment).where(Comment.id.in_(ids[start : start + _CHUNK])).values(values),
             execution_options=_QUIET,
         )
+
+
+def refresh_selected(root_ids: Select[tuple[int]]) -> None:
+    """``refresh`` for threads chosen by a query (an import's million roots
+    are never held in memory): set-based, one count per thread."""
+    db.session.flush()
+    alone = and_(Comment.root_id.is_(None), Comment.status == Status.PUBLISHED)
+    # First as if no thread had replies (rows already so are not rewritten) ...
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id.in_(root_ids), or_(Comment.reply_count != 0, Comment.listed != alone))
+        .values(reply_count=0, listed=alone),
+        execution_options=_QUIET,
+    )
+    # ... then the threads that have published replies.
+    counts = (
+        select(Comment.root_id.label("root"), func.count().label("replies"))
+        .where(Comment.status == Status.PUBLISHED, Comment.root_id.in_(root_ids))
+        .group_by(Comment.root_id)
+        .subquery()
+    )
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == counts.c.root)
+        .values(reply_count=counts.c.replies, listed=Comment.root_id.is_(None)),
+        execution_options=_QUIET,
+    )
 
 
 def rebuild(comment_ids: Iterable[int]) -> None:
