@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "widget"
 # Lowest first: an area may import the core and the areas before it.
-AREAS = ("ops", "notify", "moderation", "public", "admin")
+AREAS = ("ops", "notify", "moderation", "transfer", "public", "admin")
 MAX_LINES = 420
 
 

@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # edits and reactions add their routes to api.bp: imported before it is registered.
     from .public import api, demo, edits, feeds, reactions  # noqa: F401
+    from .transfer import commands as transfer_commands
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     worker.init_app(app)
     moderation_commands.init_app(app)
     admin_commands.init_app(app)
+    transfer_commands.init_app(app)
     # Limits off (COMMENTS_RATELIMIT_ENABLED=false, benchmarks): drop Flask-Limiter's
     # per-view wrappers, which otherwise evaluate every limit on every request anyway.
     if not app.config["RATELIMIT_ENABLED"]:
