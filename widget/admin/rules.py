@@ -4,13 +4,18 @@ audit log."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import InputRequired, Length
 
+from ..errors import Refusal
 from ..extensions import db
 from ..models import MAX_ID, AuditEntry, BlockedPhrase, Comment, utcnow
 from ..moderation import ModerationError, actions, bans, learning, selection
 from ..moderation import rules as moderation_rules
 from ..ops.cli import plural
+from ..transfer import readers
 from .blueprint import PER_PAGE, bad_request, bp, counts_by_status, paginate, safe_next
 from .forms import (
     BAN_DURATIONS,
@@ -23,12 +28,30 @@ from .forms import (
 )
 
 
-@bp.get("/senders/<sender>")
-def sender(sender: str) -> str:
+class ReaderForm(FlaskForm):
+    """A reader's address, posted from a sender's page: never in a URL, where
+    logs and the browser's history would keep it."""
+
+    email = HiddenField("Address", validators=[InputRequired(), Length(max=readers.MAX_ADDRESS)])
+
+
+class EraseForm(ReaderForm):
+    confirm = BooleanField(
+        "Erase everything held about this address",
+        validators=[InputRequired(message="Tick the box to confirm the erase.")],
+    )
+
+
+def _clean_sender(sender: str) -> str:
     try:
-        sender = selection.clean_sender(sender)
+        return selection.clean_sender(sender)
     except ModerationError:
         abort(404)
+
+
+@bp.get("/senders/<sender>")
+def sender(sender: str) -> str:
+    sender = _clean_sender(sender)
     form = BanForm(formdata=None, sender=sender)
     return render_template(
         "admin/sender.html",
@@ -37,7 +60,41 @@ def sender(sender: str) -> str:
         ban=bans.active_ban(sender),
         form=form,
         lift=ConfirmForm(formdata=None),
+        addresses=readers.addresses_of_sender(sender),
+        reader_form=ReaderForm(formdata=None),
+        erase_form=EraseForm(formdata=None),
     )
+
+
+@bp.post("/senders/<sender>/reader-data")
+def export_reader(sender: str) -> Response:
+    """A reader's data request: everything held about the address, as a file."""
+    _clean_sender(sender)
+    form = ReaderForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    try:
+        data = readers.export(form.email.data, g.admin.name)
+    except Refusal as error:
+        abort(400, description=str(error))
+    response = Response(readers.to_json(data), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="reader-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/senders/<sender>/reader-erase")
+def erase_reader(sender: str) -> Response:
+    sender = _clean_sender(sender)
+    form = EraseForm(formdata=request.form)
+    if not form.validate():
+        bad_request(form)
+    try:
+        erased = readers.erase(form.email.data, g.admin.name)
+    except Refusal as error:
+        abort(400, description=str(error))
+    flash(erased.describe(), "success")
+    return redirect(url_for("admin.sender", sender=sender))
 
 
 @bp.post("/bans")
