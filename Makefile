@@ -55,6 +55,7 @@ mutate: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/spam.py
+	$(BIN)/python bench/imports.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache mutants
