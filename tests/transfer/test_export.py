@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ from widget.extensions import db
 from widget.models import Comment
 from widget.transfer import export
 from widget.transfer.models import ImportedComment, ImportRun
-
-from ..conftest import make_app
 
 MAY_1 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 
@@ -136,14 +133,6 @@ def test_comment_lines_filters_and_pages(app: Flask, monkeypatch: pytest.MonkeyP
 
 
 # The tests below write what the two above read: one database is enough.
-
-
-@pytest.fixture
-def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_gzip_is_deterministic(sqlite_app: Flask, tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from tests.conftest import comments_url, posted
+from tests.conftest import comments_url, make_app, posted
 from widget.extensions import db
 from widget.models import Comment, Status
 from widget.transfer import importer
@@ -297,3 +297,39 @@ def test_our_own_ids_are_kept_in_an_empty_database(app: Flask, client: FlaskClie
     assert top["id"] == 70 and top["replies"][0]["id"] == 71
     # A comment posted afterwards takes the next id (PostgreSQL's sequence moved on).
     assert posted(client, "s")["id"] == 72
+
+
+def _indexes(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(
+            db.session.scalars(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comments'"
+                )
+            )
+        )
+
+
+def test_a_large_sqlite_import_builds_the_indexes_again(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "REBUILD_INDEXES_AFTER", 10)
+    app = make_app(tmp_path)  # SQLite: PostgreSQL keeps its indexes while it imports
+    indexes = _indexes(app)
+    assert "ix_comments_article_listed_id" in indexes
+    records = [Thread("t1", identifier="s")] + [post(str(n)) for n in range(1500)]
+    with pytest.raises(ImportFailure):
+        run(app, records, fail_after=1400)  # the indexes were dropped, then rolled back
+    assert _indexes(app) == indexes
+    run(app, [*records, post("r", parent="7", body="A reply")])
+    assert _indexes(app) == indexes
+    client = app.test_client()
+    assert count(client, "s") == 1501
+    with app.app_context():
+        plan = " ".join(
+            str(row)
+            for row in db.session.execute(
+                text("EXPLAIN QUERY PLAN SELECT id FROM comments WHERE article_id = 's' AND listed")
+            )
+        )
+    assert "ix_comments_article_listed" in plan

@@ -8,11 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget.extensions import db
 from widget.models import Status
 from widget.transfer import importer
 from widget.transfer.records import Post, Thread
@@ -135,14 +133,6 @@ def test_export_import_export_gives_the_same_lines(
 
 
 # The rest read files into one database; the importer has its own tests on both.
-
-
-@pytest.fixture
-def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_a_truncated_export_imports_nothing(sqlite_app: Flask, tmp_path: Path) -> None:

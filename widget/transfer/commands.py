@@ -20,7 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..ops.cli import ACTOR, friendly, plural
-from . import article_ids, export, importer, readers
+from . import article_ids, export, importer, readahead, readers
 from .records import ImportFailure, Reader
 
 # Each format's reader, imported when its command runs (web workers never
@@ -94,20 +94,25 @@ def _summary(summary: importer.Summary, seconds: float) -> list[str]:
     if summary.cleaned:
         lines.append(f"Removed control characters from {plural(summary.cleaned, 'comment')}.")
     if summary.threads:
-        lines.append("Source thread -> article ID (comments):")
-        for label, article_id in list(summary.threads.items())[:SHOWN_THREADS]:
-            lines.append(f"  {label} -> {article_id} ({summary.per_article[article_id]:,})")
-        if len(summary.threads) > SHOWN_THREADS:
-            lines.append(f"  … and {len(summary.threads) - SHOWN_THREADS:,} more threads.")
+        rows = [
+            f"{label} -> {article_id} ({summary.per_article[article_id]:,})"
+            for label, article_id in summary.threads.items()
+        ]
+        lines += _listed("Source thread -> article ID (comments):", rows, "threads")
     elif summary.per_article:
-        lines.append("Article ID (comments):")
-        for article_id, n in list(summary.per_article.most_common())[:SHOWN_THREADS]:
-            lines.append(f"  {article_id} ({n:,})")
-        if len(summary.per_article) > SHOWN_THREADS:
-            lines.append(f"  … and {len(summary.per_article) - SHOWN_THREADS:,} more articles.")
+        rows = [f"{article_id} ({n:,})" for article_id, n in summary.per_article.most_common()]
+        lines += _listed("Article ID (comments):", rows, "articles")
     if summary.dry_run:
         lines.append("Dry run: nothing was written.")
     return lines
+
+
+def _listed(title: str, rows: list[str], noun: str) -> list[str]:
+    """A titled list, the first SHOWN_THREADS rows of it and a count of the rest."""
+    shown = [title] + [f"  {row}" for row in rows[:SHOWN_THREADS]]
+    if len(rows) > SHOWN_THREADS:
+        shown.append(f"  … and {len(rows) - SHOWN_THREADS:,} more {noun}.")
+    return shown
 
 
 def _import_command(form: str) -> click.Command:
@@ -126,7 +131,7 @@ def _import_command(form: str) -> click.Command:
         started = time.monotonic()
         try:
             mapping = article_ids.load_map(map_file) if map_file else {}
-            reader = reader_for(form, file)
+            reader = readahead.ahead(reader_for(form, file), file)
             progress = Progress(reader)
             try:
                 summary = importer.run(reader, form, Path(file).name, mapping, dry_run, progress)

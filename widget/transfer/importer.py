@@ -29,10 +29,12 @@ from ..models import MAX_ID, Comment, Status, body_hash
 from ..moderation import actions
 from . import article_ids, bulk, settle
 from .models import ImportedComment, ImportRun
-from .readahead import read_ahead
 from .records import Post, Reader, Skip, Thread
 
 SQLITE_CACHE_KB = 64 * 1024
+# SQLite: once an import has written this many comments, and more than the
+# table held before, its indexes are dropped and built again at the end.
+REBUILD_INDEXES_AFTER = 50_000
 BATCH = 1000  # comments per INSERT batch: memory stays flat, round trips few
 _QUIET = {"synchronize_session": False}
 # C0 and C1 controls but tab and newline, lone surrogates, and the invisible
@@ -95,7 +97,10 @@ class Import:
         self.published: Counter[str] = Counter()
         self.touched: set[str] = set()
         # Our own export into an empty database keeps its ids.
-        self.keep_ids = db.session.scalar(select(func.count()).select_from(_comments)) == 0
+        self.existing = db.session.scalar(select(func.count()).select_from(_comments)) or 0
+        self.keep_ids = self.existing == 0
+        # SQLite: the comments' indexes, dropped while a large import writes.
+        self.dropped_indexes: list[str] | None = None
         self.kept_ids = False
         self.next_id: int | None = None
         self.stamp = bulk.time_converter()
@@ -195,6 +200,7 @@ class Import:
                 row["id"] = new_id
         else:
             self.kept_ids = True
+        self._link(fresh)
         bulk.insert(_comments, list(rows[0]), [tuple(row.values()) for row in rows])
         ids = [row["id"] for row in rows]
         keys = []
@@ -212,6 +218,37 @@ class Import:
         before = self.summary.imported
         self.summary.imported += len(fresh)
         bulk.refresh_statistics((_comments, _keys), before, self.summary.imported)
+        if (
+            self.dropped_indexes is None
+            and db.engine.dialect.name == "sqlite"
+            and self.summary.imported >= REBUILD_INDEXES_AFTER
+            and self.summary.imported > self.existing
+        ):
+            self.dropped_indexes = bulk.drop_indexes(_comments)
+
+    def _link(self, fresh: list[tuple[Post, dict[str, Any]]]) -> None:
+        """Give replies their parent and thread as they are written, when the
+        parent came earlier (the usual case): the end then rewrites only the
+        few rows whose parent came later (on PostgreSQL every rewritten row
+        costs a new version in each index)."""
+        # (source, key) -> (id, root_id, article_id) of the parents stored before.
+        stored: dict[tuple[str, str], tuple[int, int | None, str]] = {}
+        wanted: dict[str, set[str]] = {}
+        for post, _ in fresh:
+            if post.parent:
+                wanted.setdefault(post.source, set()).add(post.parent)
+        for source, names in wanted.items():
+            rows = db.session.execute(
+                select(_keys.c.key, _comments.c.id, _comments.c.root_id, _comments.c.article_id)
+                .join(_comments, _comments.c.id == _keys.c.comment_id)
+                .where(_keys.c.source == source, _keys.c.key.in_(sorted(names)))
+            )
+            stored.update(((source, key), (i, root, a)) for key, i, root, a in rows)
+        for post, row in fresh:
+            found = stored.get((post.source, post.parent)) if post.parent else None
+            if found is not None and found[2] == row["article_id"]:
+                row["parent_id"], row["root_id"] = found[0], found[1] or found[0]
+            stored[(post.source, post.key)] = (row["id"], row["root_id"], row["article_id"])
 
     def _new_ids(self, count: int) -> list[int]:
         """Ids for a batch, taken before it is written."""
@@ -281,6 +318,8 @@ class Import:
             else:
                 self.summary.skipped["its thread is not in the file"] += 1
         self._write()
+        if self.dropped_indexes:
+            bulk.restore_indexes(self.dropped_indexes)
         self.summary.orphans = settle.link_replies(self.run.id)
         if self.kept_ids:
             settle.advance_id_sequence()
@@ -324,7 +363,7 @@ def run(
     """Import everything ``reader`` yields; ``tick`` hears the count now and then."""
     job = Import(form, file, mapping, dry_run)
     try:
-        for number, record in enumerate(read_ahead(reader.records()), start=1):
+        for number, record in enumerate(reader.records(), start=1):
             job.add(record)
             if tick is not None and number % 2000 == 0:
                 tick(job.summary.imported + len(job.batch))

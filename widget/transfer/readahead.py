@@ -1,63 +1,88 @@
-"""Reading a file in a thread of its own while the database writes.
+"""Reading a large file in a process of its own while this one writes.
 
-Parsing is Python and holds the interpreter lock; SQLite and PostgreSQL's
-driver let go of it while they insert. With the reader a few batches ahead in
-another thread, the two overlap on a machine's second core instead of taking
-turns.
+Parsing XML and laying out HTML is Python work, and so is preparing rows:
+in one process they take turns on one core. A forked child reads the file
+and hands records over a pipe in chunks (one chunk ahead: memory stays
+bounded), so on a machine with two cores both run at once. Small files are
+read in-process: a child costs more than it saves there.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import multiprocessing
+import os
 from collections.abc import Iterator
-from typing import TypeVar
+from multiprocessing.connection import Connection
+from typing import Any
 
-T = TypeVar("T")
-CHUNK = 500  # records handed over at a time: one lock round trip per chunk
-DEPTH = 8  # chunks read ahead at most: memory stays bounded
-_END = object()
+from .records import Reader, Record
+
+CHUNK = 1000  # records per message: one pickle and one pipe round trip each
+IN_PROCESS_BELOW = 8_000_000  # bytes: smaller files are read here
 
 
-def read_ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items`` in order, produced by a thread of their own. An exception in
-    the reader comes out here, where it would have; leaving early (an error
-    while writing, Ctrl-C) stops the reader at its next chunk."""
-    handed: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
-    stop = threading.Event()
+class ReadAhead:
+    """A ``Reader`` whose records come from ``reader`` run in a child process."""
 
-    def hand(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handed.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.share: float | None = None
 
-    def produce() -> None:
+    def progress(self) -> float | None:
+        return self.share
+
+    def records(self) -> Iterator[Record]:
+        receiving, sending = multiprocessing.Pipe(duplex=False)
+        # fork: the child needs nothing but the reader (no re-import, no app),
+        # touches no database connection, and leaves through os._exit.
+        child = multiprocessing.get_context("fork").Process(
+            target=_produce, args=(self.reader, sending), name="import-reader", daemon=True
+        )
+        child.start()
+        sending.close()
         try:
-            chunk: list[T] = []
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= CHUNK:
-                    if not hand(chunk):
-                        return
-                    chunk = []
-            hand(chunk) and hand(_END)
-        except BaseException as error:
-            hand(error)
+            while True:
+                try:
+                    kind, share, payload = receiving.recv()
+                except EOFError:
+                    raise RuntimeError("the file's reader stopped unexpectedly") from None
+                self.share = share
+                if kind == "error":
+                    raise payload
+                if kind == "end":
+                    return
+                yield from payload
+        finally:
+            receiving.close()
+            if child.is_alive():
+                child.terminate()
+            child.join(timeout=5)
 
-    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
-    thread.start()
+
+def _produce(reader: Reader, sending: Connection) -> None:
+    """In the child: every record, in chunks, then "end" (or the error)."""
     try:
-        while True:
-            got = handed.get()
-            if got is _END:
-                return
-            if isinstance(got, BaseException):
-                raise got
-            yield from got  # type: ignore[misc]
+        chunk: list[Any] = []
+        for record in reader.records():
+            chunk.append(record)
+            if len(chunk) >= CHUNK:
+                sending.send(("records", reader.progress(), chunk))
+                chunk = []
+        sending.send(("records", reader.progress(), chunk))
+        sending.send(("end", 1.0, None))
+    except BaseException as error:  # handed to the parent, raised there
+        try:
+            sending.send(("error", None, error))
+        except Exception:  # unpicklable: say what it was
+            sending.send(("error", None, RuntimeError(repr(error))))
     finally:
-        stop.set()
-        thread.join(timeout=5)
+        sending.close()
+
+
+def ahead(reader: Reader, path: str) -> Reader:
+    """``reader`` itself for a small file, else a ``ReadAhead`` of it."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return reader  # the reader says what is wrong with the file
+    return ReadAhead(reader) if size >= IN_PROCESS_BELOW else reader

@@ -33,6 +33,7 @@ def link_replies(run: int) -> int:
         .where(
             child.c.comment_id == _comments.c.id,
             child.c.run_id == run,
+            _comments.c.parent_id.is_(None),  # the rest were linked as they were written
             parent.c.source == child.c.source,
             parent.c.key == child.c.parent_key,
             parent_row.c.id == parent.c.comment_id,
@@ -85,10 +86,13 @@ def _find_roots(run: int) -> int:
         {"run": run, "depth": MAX_DEPTH},
     )
     db.session.execute(text("CREATE UNIQUE INDEX import_roots_id ON import_roots (id)"))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE import_roots"))  # temporary: never analysed by itself
     db.session.execute(
         text(
             "UPDATE comments SET root_id = import_roots.node"
             " FROM import_roots WHERE comments.id = import_roots.id"
+            " AND (comments.root_id IS NULL OR comments.root_id <> import_roots.node)"
         )
     )
     looped = db.session.execute(
@@ -96,7 +100,7 @@ def _find_roots(run: int) -> int:
             "UPDATE comments SET parent_id = NULL, root_id = NULL"
             " WHERE parent_id IS NOT NULL AND id IN"
             " (SELECT comment_id FROM imported_comments WHERE run_id = :run)"
-            " AND id NOT IN (SELECT id FROM import_roots)"
+            " AND NOT EXISTS (SELECT 1 FROM import_roots WHERE import_roots.id = comments.id)"
         ),
         {"run": run},
     )
