@@ -173,10 +173,14 @@ def test_a_loop_of_replies_cannot_hang_the_import(app: Flask, client: FlaskClien
         ],
     )
     assert summary.imported == 4
+    assert summary.orphans == 2  # the loop's last link, and the reply to itself
     page = listing(client, "s")
-    # Nothing reaches a top: each comment of a loop stands alone, and so does
-    # a reply into one.
-    assert sorted(c["body"] for c in page["comments"]) == [f"Comment {n}" for n in "1234"]
+    # The loop is cut where it closed (1 -> 2, linked last): 1 stands alone
+    # with its replies; 3 answered itself and stands alone too.
+    tops = {c["body"]: c for c in page["comments"]}
+    assert sorted(tops) == ["Comment 1", "Comment 3"]
+    assert sorted(r["body"] for r in tops["Comment 1"]["replies"]) == ["Comment 2", "Comment 4"]
+    assert tops["Comment 3"]["reply_count"] == 0
     assert count(client, "s") == 4
 
 
@@ -333,3 +337,27 @@ def test_a_large_sqlite_import_builds_the_indexes_again(
             )
         )
     assert "ix_comments_article_listed" in plan
+
+
+def test_replies_under_a_reply_whose_parent_came_later_join_the_right_thread(
+    app: Flask, client: FlaskClient
+) -> None:
+    run(
+        app,
+        [
+            Thread("t1", identifier="s"),
+            post("a", parent="b", body="Answering b, which comes later"),
+            post("c", parent="a", body="Answering a"),
+            post("d", parent="c", body="Answering c"),
+            post("b", body="The top"),
+        ],
+    )
+    page = listing(client, "s")
+    assert [c["body"] for c in page["comments"]] == ["The top"]
+    top = page["comments"][0]
+    assert top["reply_count"] == 3
+    assert sorted(r["body"] for r in top["replies"]) == [
+        "Answering a",
+        "Answering b, which comes later",
+        "Answering c",
+    ]

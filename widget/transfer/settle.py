@@ -25,6 +25,17 @@ def link_replies(run: int) -> int:
         # Fresh rows have no statistics yet; without them the joins below
         # are planned as if the tables were empty (a scan per reply).
         db.session.execute(text("ANALYZE imported_comments, comments"))
+    # The replies still without a parent: their parent came later in the
+    # file, or never (the rest were linked as they were written).
+    db.session.execute(text("DROP TABLE IF EXISTS import_late"))
+    db.session.execute(
+        text(
+            "CREATE TEMPORARY TABLE import_late AS SELECT k.comment_id AS id"
+            " FROM imported_comments k JOIN comments c ON c.id = k.comment_id"
+            " WHERE k.run_id = :run AND k.parent_key IS NOT NULL AND c.parent_id IS NULL"
+        ),
+        {"run": run},
+    )
     child, parent = aliased(_keys), aliased(_keys)
     parent_row = aliased(_comments)
     db.session.execute(
@@ -67,44 +78,48 @@ def link_replies(run: int) -> int:
 
 
 def _find_roots(run: int) -> int:
-    """Each new reply's top-level comment, walking up; a loop of replies
-    (a corrupt file) never reaches the top, and its members stand alone."""
+    """The thread of each reply linked late, and of the replies that hung
+    under it while it stood alone; a loop of replies (a corrupt file) never
+    reaches the top, and its members stand alone. Returns how many did."""
     db.session.execute(text("DROP TABLE IF EXISTS import_roots"))
     db.session.execute(
         text(
             "CREATE TEMPORARY TABLE import_roots AS "
             "WITH RECURSIVE up(id, node, parent, depth) AS ("
             " SELECT c.id, c.id, c.parent_id, 0 FROM comments c"
-            " JOIN imported_comments k ON k.comment_id = c.id"
-            " WHERE k.run_id = :run AND k.parent_key IS NOT NULL"
-            " AND c.parent_id IS NOT NULL"
+            " JOIN import_late l ON l.id = c.id WHERE c.parent_id IS NOT NULL"
             " UNION ALL"
             " SELECT up.id, p.id, p.parent_id, up.depth + 1 FROM up"
             " JOIN comments p ON p.id = up.parent WHERE up.depth < :depth"
             ") SELECT id, node FROM up WHERE parent IS NULL"
         ),
-        {"run": run, "depth": MAX_DEPTH},
+        {"depth": MAX_DEPTH},
     )
     db.session.execute(text("CREATE UNIQUE INDEX import_roots_id ON import_roots (id)"))
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE import_roots"))  # temporary: never analysed by itself
+    # The late rows themselves, then the replies that hung under them.
     db.session.execute(
         text(
             "UPDATE comments SET root_id = import_roots.node"
             " FROM import_roots WHERE comments.id = import_roots.id"
-            " AND (comments.root_id IS NULL OR comments.root_id <> import_roots.node)"
+        )
+    )
+    db.session.execute(
+        text(
+            "UPDATE comments SET root_id = import_roots.node"
+            " FROM import_roots WHERE comments.root_id = import_roots.id"
         )
     )
     looped = db.session.execute(
         text(
             "UPDATE comments SET parent_id = NULL, root_id = NULL"
-            " WHERE parent_id IS NOT NULL AND id IN"
-            " (SELECT comment_id FROM imported_comments WHERE run_id = :run)"
+            " WHERE parent_id IS NOT NULL AND id IN (SELECT id FROM import_late)"
             " AND NOT EXISTS (SELECT 1 FROM import_roots WHERE import_roots.id = comments.id)"
-        ),
-        {"run": run},
+        )
     )
     db.session.execute(text("DROP TABLE import_roots"))
+    db.session.execute(text("DROP TABLE import_late"))
     return looped.rowcount or 0  # type: ignore[attr-defined]
 
 
