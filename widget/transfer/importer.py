@@ -31,7 +31,7 @@ from . import article_ids, bulk, settle
 from .models import ImportedComment, ImportRun
 from .records import Post, Reader, Skip, Thread
 
-SQLITE_CACHE_KB = 64 * 1024
+SQLITE_CACHE_KB = 24 * 1024
 # SQLite: once an import has written this many comments, and more than the
 # table held before, its indexes are dropped and built again at the end.
 REBUILD_INDEXES_AFTER = 50_000
