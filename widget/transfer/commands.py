@@ -32,6 +32,14 @@ READERS = {
     "json": ("jsonlines", "JsonLinesReader"),
 }
 
+# What each import command reads, for its --help.
+FORM_NAMES = {
+    "disqus": "a Disqus XML export",
+    "wordpress": "a WordPress WXR export (1.0 to 1.2)",
+    "isso": "an Isso SQLite database (or Isso's JSON import file)",
+    "json": "a JSON lines export of this service",
+}
+
 
 def reader_for(form: str, file: str) -> Reader:
     module, name = READERS[form]
@@ -116,7 +124,7 @@ def _listed(title: str, rows: list[str], noun: str) -> list[str]:
 
 
 def _import_command(form: str) -> click.Command:
-    @click.command(form, help=f"Import a {form_names[form]}.")
+    @click.command(form, help=f"Import {FORM_NAMES[form]}.")
     @click.argument("file", type=click.Path(dir_okay=False, allow_dash=False))
     @click.option(
         "--map",
@@ -149,14 +157,6 @@ def _import_command(form: str) -> click.Command:
             click.echo(line)
 
     return command
-
-
-form_names = {
-    "disqus": "Disqus XML export",
-    "wordpress": "WordPress WXR export (1.0 to 1.2)",
-    "isso": "Isso SQLite database (or Isso's JSON import file)",
-    "json": "JSON lines export of this service",
-}
 
 
 @click.group("import")
