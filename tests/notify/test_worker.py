@@ -9,6 +9,7 @@ import base64
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -75,7 +76,6 @@ def _states(app: Flask) -> Counter[str]:
 def test_a_worker_killed_mid_delivery_loses_nothing(
     tmp_path: Path, receiver: Receiver, test_ca: tuple[trustme.CA, Path]
 ) -> None:
-    import threading
 
     database = f"sqlite:///{tmp_path}/comments.db"
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=database, **_settings(receiver))
@@ -129,11 +129,18 @@ def test_two_workers_never_send_one_message_twice(
         posted(reader(app, f"203.0.113.{n + 1}"), body=f"Comment {n}: " + LONG_BODY)
     env = _env(tmp_path, receiver, test_ca[1], url)
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    # The receiver holds the first deliveries until both workers have one in
+    # hand: on a loaded machine the first to start could otherwise send all 40.
+    receiver.hang = both_started = threading.Event()
     workers = [_start_worker(env, log) for log in logs]
     try:
+        wait_for(lambda: len(receiver.deliveries) >= 2, timeout=60)
+        both_started.set()
         wait_for(lambda: _states(app) == {State.SENT: posts}, timeout=60)
         time.sleep(1.5)  # time for a duplicate to arrive, if one were coming
     finally:
+        receiver.hang = None
+        both_started.set()
         codes = [_stop(worker) for worker in workers]
     assert codes == [0, 0], [log.read_text() for log in logs]
     ids = Counter(d.headers["webhook-id"] for d in receiver.deliveries)
