@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -26,4 +26,13 @@ def init_app(app: Flask) -> None:
     def no_sniffing(response: Response) -> Response:
         # A JSON body must never be read as HTML or script, whatever it holds.
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.after_request
+    def language_files(response: Response) -> Response:
+        # The box fetches its language cross-origin; ?v= names one version, so it never changes.
+        if request.path.startswith("/static/i18n/"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            if request.args.get("v"):
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

@@ -640,7 +640,7 @@ def test_the_author_edits_their_own_comment(
     expect(mine.get_by_text("13/50", exact=True)).to_be_visible()  # the same counter rules
     expect(save).to_be_disabled()
     editor.fill(EDITED_BODY)
-    expect(mine.get_by_text("4930 characters left", exact=True)).to_be_visible()
+    expect(mine.get_by_text("4,930 characters left", exact=True)).to_be_visible()
     save.click()
 
     expect(mine.get_by_text(EDITED_BODY, exact=True)).to_be_visible()
@@ -777,8 +777,7 @@ def test_once_someone_replies_the_author_is_told_in_words(
     mine.get_by_role("button", name="Save").click()
 
     expect(mine.get_by_role("status").first).to_have_text(
-        "This comment can no longer be changed: the time for changes is over, "
-        "or someone has replied."
+        "Somebody has replied to this comment: it can no longer be edited or deleted."
     )
     expect(mine.get_by_text(LONG_BODY, exact=True)).to_be_visible()
     expect(mine.get_by_role("button", name=re.compile("^(Edit|Delete)$"))).to_have_count(0)

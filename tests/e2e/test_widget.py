@@ -47,7 +47,7 @@ def post_button(page: Page):
 
 
 def counter(page: Page):
-    return page.get_by_text(re.compile(r"^(\d+/\d+|\d+ characters? (left|too many))$"))
+    return page.get_by_text(re.compile(r"^([\d,]+/[\d,]+|[\d,]+ characters? (left|too many))$"))
 
 
 # --- rendering -----------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_typing_updates_the_counter_from_0_of_50(
     expect(page.get_by_text("5 of at least 50 characters")).to_be_attached()
 
     comment_field(page).fill("x" * 50)
-    expect(counter(page)).to_have_text("4950 characters left")
+    expect(counter(page)).to_have_text("4,950 characters left")
     comment_field(page).fill("x" * 4999)
     expect(counter(page)).to_have_text("1 character left")
     comment_field(page).fill("x" * 5002)  # no maxlength: nothing is cut off
