@@ -15,9 +15,11 @@ WORKDIR /app
 RUN useradd --create-home --uid 10001 comments
 
 # Editable install: static/ and templates/ stay beside the package, where the
-# app looks for them. Versions pinned by the same lock as development and CI.
+# app looks for them; the readers' languages are compiled from their .po files.
+# Versions pinned by the same lock as development and CI.
 COPY . .
 RUN pip install -c requirements.lock -e . \
+    && pybabel -q compile -d widget/translations \
     && mkdir -p instance && chown comments:comments instance
 
 USER comments

@@ -8,17 +8,34 @@ PORT ?= 5000
 # pytest-xdist workers for `make test` (auto: one per core); 0 runs serially.
 TEST_WORKERS ?= auto
 
-.PHONY: run serve test lint bench install clean mutate
+.PHONY: run serve test lint bench install clean mutate translations
+
+# The readers' languages: compiled catalogues (.mo, not committed) rebuilt
+# whenever a .po changes.
+PO_FILES := $(wildcard widget/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -c requirements.lock -e '.[test]'
+	$(BIN)/pybabel -q compile -d widget/translations
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+install: $(STAMP) $(MO_FILES)
+
+# After changing a reader-facing text: re-extract, then translate every new
+# or fuzzy entry in each .po (tests/test_i18n.py fails until none is left).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --width 100 \
+		-o widget/translations/messages.pot .
+	$(BIN)/pybabel update -i widget/translations/messages.pot -d widget/translations \
+		--width 100 --ignore-obsolete
 
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database, errors, headers
+from . import config, database, errors, headers, i18n
 from .extensions import cors, csrf, db, limiter, migrate
 from .ops import logs
 from .public import listing
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_age=86400,
     )
     errors.init_app(app)
+    i18n.init_app(app)
     headers.init_app(app)
     listing.init_app(app)
     logs.init_app(app)  # one JSON line per request on stdout
@@ -57,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .ops import health, metrics
 
     # edits and reactions add their routes to api.bp: imported before it is registered.
-    from .public import api, demo, edits, feeds, reactions  # noqa: F401
+    from .public import api, demo, edits, feeds, fragment, reactions  # noqa: F401
     from .transfer import commands as transfer_commands
 
     csrf.exempt(api.bp)
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(fragment.bp)
     app.register_blueprint(admin.bp)
     # /metrics, and every request counted; the gauges are read at each scrape.
     metrics.init_app(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, update
 
 from . import cache
@@ -27,8 +28,10 @@ def require_valid_id(article_id: str) -> None:
         abort_json(
             400,
             "invalid_article_id",
-            "An article ID is 1 to 128 letters, digits and -_.:~ "
-            "and starts with a letter or digit.",
+            _(
+                "An article ID is 1 to 128 letters, digits and -_.:~ "
+                "and starts with a letter or digit."
+            ),
         )
 
 

@@ -241,6 +241,24 @@ def _secret_key(value: str | None) -> str | None:
     return value or None
 
 
+def _sso(get: Any) -> dict[str, Any]:
+    """Sign-in through the publisher (contract 1.1): off unless a key is set."""
+    secret = get("COMMENTS_SSO_SECRET", "").strip() or None
+    if secret and len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"COMMENTS_SSO_SECRET must be at least {MIN_SECRET_KEY_LENGTH} characters, "
+            f"not {len(secret)}: a short key can be guessed from one token, and then anyone "
+            "can sign in as anyone. Make one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    required = _flag(get("COMMENTS_SSO_REQUIRED", "false"), "COMMENTS_SSO_REQUIRED")
+    if required and not secret:
+        raise ConfigError(
+            "COMMENTS_SSO_REQUIRED=true needs COMMENTS_SSO_SECRET: nobody could sign in to post"
+        )
+    return {"SSO_SECRET": secret, "SSO_REQUIRED": required}
+
+
 def ensure_instance_folder(path: str) -> None:
     """Create the instance folder for its owner only: it holds the database
     (emails, password hashes), the secret key and the limits file. One of ours
@@ -324,6 +342,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             get("COMMENTS_REACTION_LIMITS", "30/minute;300/hour"), "COMMENTS_REACTION_LIMITS"
         ),
         **_notify(get),
+        **_sso(get),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,

@@ -9,6 +9,7 @@ import time
 from typing import Any, NoReturn
 
 from flask import Flask, Response, request
+from flask_babel import lazy_gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -16,15 +17,22 @@ from .extensions import limiter
 
 log = logging.getLogger(__name__)
 
-# Codes and reader-facing messages for the statuses werkzeug raises itself.
-_HTTP_CODES: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "The request could not be understood."),
-    404: ("not_found", "There is nothing at this address."),
-    405: ("method_not_allowed", "This address does not accept that method."),
-    413: ("payload_too_large", "The request is larger than 64 KiB."),
-    415: ("unsupported_media_type", "Send the comment as JSON (Content-Type: application/json)."),
-    429: ("rate_limited", "Too many requests; please wait before trying again."),
-    500: ("internal_error", "Something went wrong on our side. Please try again later."),
+# Codes and reader-facing messages for the statuses werkzeug raises itself
+# (lazy: translated into the request's language when an answer is written).
+_HTTP_CODES: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", lazy_gettext("The request could not be understood.")),
+    404: ("not_found", lazy_gettext("There is nothing at this address.")),
+    405: ("method_not_allowed", lazy_gettext("This address does not accept that method.")),
+    413: ("payload_too_large", lazy_gettext("The request is larger than 64 KiB.")),
+    415: (
+        "unsupported_media_type",
+        lazy_gettext("Send the comment as JSON (Content-Type: application/json)."),
+    ),
+    429: ("rate_limited", lazy_gettext("Too many requests; please wait before trying again.")),
+    500: (
+        "internal_error",
+        lazy_gettext("Something went wrong on our side. Please try again later."),
+    ),
 }
 
 
@@ -51,7 +59,13 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    return json_response({"error": code, "message": message, **extra}, status)
+    """The contract's error shape. ``message`` is in the request's language
+    (``str()`` resolves a lazy text), so a shared cache that may keep a GET's
+    error must keep one per language; ``error`` codes never change."""
+    response = json_response({"error": code, "message": str(message), **extra}, status)
+    if request.method in ("GET", "HEAD"):
+        response.vary.add("Accept-Language")
+    return response
 
 
 def _wants_json() -> bool:
@@ -68,6 +82,21 @@ def retry_after_seconds() -> int:
     return max(1, math.ceil(reset_time - time.time()))
 
 
+def _wait_message(seconds: int) -> str:
+    """The 429 text, whole sentences so each language words its own plural."""
+    if seconds < 120:
+        return ngettext(
+            "You are posting too quickly. Please try again in %(num)d second.",
+            "You are posting too quickly. Please try again in %(num)d seconds.",
+            seconds,
+        )
+    return ngettext(
+        "You are posting too quickly. Please try again in %(num)d minute.",
+        "You are posting too quickly. Please try again in %(num)d minutes.",
+        math.ceil(seconds / 60),
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
@@ -78,13 +107,8 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             return error
         retry_after = retry_after_seconds()
-        minutes = math.ceil(retry_after / 60)
-        wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
         response = error_response(
-            429,
-            "rate_limited",
-            f"You are posting too quickly. Please try again in {wait}.",
-            retry_after=retry_after,
+            429, "rate_limited", _wait_message(retry_after), retry_after=retry_after
         )
         response.headers["Retry-After"] = str(retry_after)
         return response

@@ -13,7 +13,10 @@ from limits.strategies import STRATEGIES
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from . import ratelimit_store  # noqa: F401 (registers the sqlite:// limits storage)
+from . import (
+    ratelimit_store,  # noqa: F401 (registers the sqlite:// limits storage)
+    sso,
+)
 from .privacy import client_key, limit_key
 
 
@@ -37,8 +40,18 @@ def client_address() -> str:
     return client_key(request.remote_addr)
 
 
+def sender_identity() -> str:
+    """Whom limits, sender hashes and bans follow: the reader signed in
+    through the publisher (sso.py), from whatever address; else the client."""
+    try:
+        reader = sso.current()
+    except sso.SignInRefused:  # answered 401 by the view; counted as its client
+        reader = None
+    return reader.identity if reader is not None else client_address()
+
+
 def _limit_key() -> str:
-    return limit_key(client_address())
+    return limit_key(sender_identity())
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +17,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     or_,
 )
@@ -27,37 +24,8 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .columns import UTCDateTime, body_hash, iso_utc, utcnow
 from .extensions import db
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC and always hands back an aware UTC datetime (SQLite forgets
-    the zone; PostgreSQL keeps it)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given; use datetime.now(UTC)")
-            value = value.astimezone(UTC)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def body_hash(body: str) -> str:
-    """What the duplicate defence looks a text up by: a hash of it as stored
-    (trimmed), so finding the same text on an article is one index probe."""
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _body_hash_of_row(context) -> str | None:  # type: ignore[no-untyped-def]
@@ -144,6 +112,12 @@ class Comment(db.Model):
     # None: the filter had not learnt enough to judge.
     spam_score: Mapped[float | None] = mapped_column(Float, default=None)
 
+    # --- readers signed in through the publisher (widget/sso.py)
+    # The name is the publisher's for this reader, not typed into the form.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Signed in as the publisher's staff: published without screening.
+    staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
     __table_args__ = (
         # Listing one article newest- or oldest-first, and counting it: the
         # (article_id, status) prefix narrows, id orders.
@@ -171,7 +145,8 @@ class Comment(db.Model):
             "created_at": iso_utc(self.created_at),
             "edited_at": iso_utc(self.edited_at) if self.edited_at else None,
             "likes": self.likes or 0,
-            "verified": False,
+            "verified": bool(self.verified),
+            "staff": bool(self.staff),
         }
 
     def to_placeholder(self) -> dict[str, object]:
@@ -181,13 +156,10 @@ class Comment(db.Model):
             "author": None,
             "body": None,
             "edited_at": None,
+            "verified": False,
+            "staff": False,
             "deleted": True,
         }
-
-
-def iso_utc(moment: datetime) -> str:
-    """The API's time format: UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Article(db.Model):

@@ -43,10 +43,12 @@ def test_listed_comment_has_the_contract_shape_and_no_private_fields(client: Fla
         "edited_at",
         "likes",
         "verified",
+        "staff",
         "reply_count",
         "replies",
     }
     assert (comment["edited_at"], comment["likes"], comment["verified"]) == (None, 0, False)
+    assert comment["staff"] is False
     assert (comment["reply_count"], comment["replies"]) == (0, [])
     assert comment["author"] == "Priya S"
     assert comment["body"] == LONG_BODY.strip()

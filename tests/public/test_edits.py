@@ -44,6 +44,7 @@ PUBLIC_KEYS = {
     "edited_at",
     "likes",
     "verified",
+    "staff",
     "editable_until",
 }
 

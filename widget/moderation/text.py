@@ -18,6 +18,7 @@ from functools import cache
 from itertools import pairwise
 
 from confusable_homoglyphs.confusables import confusables_data
+from flask_babel import gettext as _
 
 # Spaces of every kind plus the invisible ones people pad with (zero-width
 # space/joiners, word joiner, BOM). Kept identical to TRIM in widget.js.
@@ -89,28 +90,31 @@ def padding_problem(body: str, minimum: int) -> str | None:
     """
     squeezed = _RUN.sub(r"\1\1\1", _SPACES.sub(" ", body))
     if len(squeezed) < minimum:
-        return (
+        return _(
             "Your comment reaches the minimum length only by repeating characters "
-            f"or spaces: without them it has {len(squeezed)} of the {minimum} needed."
+            "or spaces: without them it has %(size)s of the %(minimum)s needed.",
+            size=len(squeezed),
+            minimum=minimum,
         )
     words = _WORD.findall(body.casefold())
     repeats = sum(len(w) + 1 for previous, w in pairwise(words) if w == previous)
     if len(squeezed) - repeats < minimum:
-        return (
+        return _(
             "Your comment reaches the minimum length only by repeating words: "
-            f"please write {minimum} characters of real text."
+            "please write %(minimum)s characters of real text.",
+            minimum=minimum,
         )
     if len(set(body.casefold()) - set(" \t\r\n")) <= min(6, minimum - 1):
-        return "Your comment uses too few different characters to be read as text."
+        return _("Your comment uses too few different characters to be read as text.")
     different = set(words)
     few = 8 <= len(words) <= 100 and len(different) * 3 < len(words)
     if few and sum(len(w) + 1 for w in different) < minimum:
-        return "Your comment repeats the same few words over and over."
+        return _("Your comment repeats the same few words over and over.")
     raw = body.encode()
     if len(raw) >= 400:
         squeezed_size = len(zlib.compress(raw)) - _ZLIB_OVERHEAD
         if squeezed_size < len(raw) * 0.12 and _unrepeated(body, squeezed_size) < minimum:
-            return "Your comment repeats the same passage over and over."
+            return _("Your comment repeats the same passage over and over.")
     return None
 
 

@@ -88,3 +88,5 @@ class ReplyWatch(db.Model):
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("mail_subscribers.id", ondelete="CASCADE"), index=True
     )
+    # The language the reader wrote the comment in: their reply mails' language.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -59,9 +61,12 @@ def watch(comment_id: int, email: str, base_url: str | None) -> None:
         )
         outbox.add(
             Kind.MAIL,
-            mail.message(current_app.config, subscriber.email, "Confirm reply emails", text),
+            mail.message(current_app.config, subscriber.email, _("Confirm reply emails"), text),
         )
-    db.session.add(ReplyWatch(comment_id=comment_id, subscriber_id=subscriber.id))
+    language = str(get_locale() or "en")
+    db.session.add(
+        ReplyWatch(comment_id=comment_id, subscriber_id=subscriber.id, language=language)
+    )
 
 
 def _address(email: str) -> str:
@@ -89,7 +94,7 @@ def replies_published(ids: Sequence[int], base_url: str | None) -> None:
     parent = aliased(Comment)
     for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(
-            select(Comment, parent, Subscriber)
+            select(Comment, parent, Subscriber, ReplyWatch.language)
             .join(parent, parent.id == Comment.parent_id)
             .join(ReplyWatch, ReplyWatch.comment_id == parent.id)
             .join(Subscriber, Subscriber.id == ReplyWatch.subscriber_id)
@@ -99,14 +104,12 @@ def replies_published(ids: Sequence[int], base_url: str | None) -> None:
                 Subscriber.status == SubscriberStatus.CONFIRMED,
             )
         ).all()
-        for reply, answered, subscriber in rows:
+        for reply, answered, subscriber, language in rows:
             own = _address(reply.email or "") == subscriber.email
-            if (
-                not own
-                and _within_cap(subscriber)
-                and _reply_mail(reply, answered, subscriber, base_url)
-            ):
-                subscriber.mails_that_day += 1
+            if not own and _within_cap(subscriber):
+                with force_locale(language):  # the reader's, not the replier's
+                    if _reply_mail(reply, answered, subscriber, base_url):
+                        subscriber.mails_that_day += 1
 
 
 def _within_cap(subscriber: Subscriber) -> bool:
@@ -133,7 +136,7 @@ def _reply_mail(
     message = mail.message(
         current_app.config,
         subscriber.email,
-        f"{reply.author} replied to your comment",
+        _("%(author)s replied to your comment", author=reply.author),
         text,
         {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
@@ -150,14 +153,17 @@ def _confirming() -> Subscriber:
             request.args.get("token", ""), max_age=int(CONFIRM_MAX_AGE.total_seconds())
         )
     except SignatureExpired:
-        abort(400, "This confirmation link has expired. Tick the box again on your next comment.")
+        abort(
+            400,
+            _("This confirmation link has expired. Tick the box again on your next comment."),
+        )
     except (BadSignature, TypeError, ValueError):
-        abort(400, "This confirmation link is not valid.")
+        abort(400, _("This confirmation link is not valid."))
     subscriber = (
         db.session.get(Subscriber, subscriber_id) if isinstance(subscriber_id, int) else None
     )
     if subscriber is None or _stamp(subscriber.confirmation_sent_at) != stamp:
-        abort(400, "This confirmation link was replaced by a newer one, or is no longer valid.")
+        abort(400, _("This confirmation link was replaced by a newer one, or is no longer valid."))
     return subscriber
 
 
@@ -176,9 +182,9 @@ def _unsubscribing() -> Subscriber | None:
     try:
         subscriber_id = _signer("unsubscribe").loads(request.args.get("token", ""))
     except BadSignature:
-        abort(400, "This unsubscribe link is not valid.")
+        abort(400, _("This unsubscribe link is not valid."))
     if not isinstance(subscriber_id, int):
-        abort(400, "This unsubscribe link is not valid.")
+        abort(400, _("This unsubscribe link is not valid."))
     return db.session.get(Subscriber, subscriber_id)
 
 
@@ -198,5 +204,5 @@ def unsubscribe() -> str:
 
 @bp.errorhandler(400)
 def _bad_link(error: Exception) -> tuple[str, int]:
-    message = getattr(error, "description", "This link is not valid.")
+    message = getattr(error, "description", None) or _("This link is not valid.")
     return render_template("mail/page.html", page="error", message=message), 400

@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 from flask_cors import cross_origin
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, PathConverter
 
-from .. import articles, threads
+from .. import articles
 from ..errors import abort_json, json_response
-from ..extensions import client_address, db, limiter
+from ..extensions import db, limiter, sender_identity
 from ..models import MAX_ID, Article, Comment, Status
 from ..moderation import defences
-from ..notify import events
 from ..ops import metrics
 from ..privacy import sender_hash
-from . import edit_tokens, listing, openapi
+from . import listing, openapi, posting, signed_in
 from .cursor import REPLIES, Cursor
 from .forms import CommentForm
 
@@ -82,7 +81,7 @@ posting_limit = limiter.shared_limit(_post_limits, scope="posting")
 def _query_param(name: str, default: str) -> str:
     values = request.args.getlist(name)
     if len(values) > 1:
-        abort_json(400, "invalid_parameter", f"Give '{name}' at most once.", parameter=name)
+        _invalid(name, _("Give '%(name)s' at most once.", name=name))
     return values[0] if values else default
 
 
@@ -97,7 +96,7 @@ def list_comments(article_id: str) -> Response:
     articles.require_valid_id(article_id)
     sort = _query_param("sort", "newest")
     if sort not in listing.SORTS:
-        _invalid("sort", "'sort' is 'newest', 'oldest' or 'top'.")
+        _invalid("sort", _("'sort' is 'newest', 'oldest' or 'top'."))
     limit, cursor = _page_params(sort)
     key = listing.page_key(article_id, sort, limit, cursor)
     # The ETag, 304 and body (cached page + form) are built in listing.py.
@@ -121,14 +120,14 @@ def _page_params(sort: str) -> tuple[int, Cursor | None]:
     # Length first: int() refuses strings of over 4,300 digits with a ValueError.
     digits = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 10
     if not (digits and 1 <= int(raw_limit) <= 100):
-        _invalid("limit", "'limit' is a whole number from 1 to 100.")
+        _invalid("limit", _("'limit' is a whole number from 1 to 100."))
     raw_cursor = _query_param("cursor", "")
     cursor = None
     if raw_cursor:
         try:
             cursor = Cursor.decode(raw_cursor, sort)
         except ValueError:
-            _invalid("cursor", "'cursor' must be a next_cursor from this listing and sort.")
+            _invalid("cursor", _("'cursor' must be a next_cursor from this listing and sort."))
     return int(raw_limit), cursor
 
 
@@ -138,9 +137,9 @@ def _page_params(sort: str) -> tuple[int, Cursor | None]:
 def counts() -> Response:
     ids = request.args.getlist("article_id")
     if not ids:
-        _invalid("article_id", "Give at least one 'article_id'.")
+        _invalid("article_id", _("Give at least one 'article_id'."))
     if len(ids) > MAX_COUNT_IDS:
-        _invalid("article_id", f"Give at most {MAX_COUNT_IDS} 'article_id' values.")
+        _invalid("article_id", _("Give at most %(n)s 'article_id' values.", n=MAX_COUNT_IDS))
     for article_id in ids:
         articles.require_valid_id(article_id)
     found = dict(
@@ -169,8 +168,9 @@ def require_allowed_origin(doing: str) -> None:
         abort_json(
             403,
             "origin_not_allowed",
-            f"Pages on {origin[:200]} may not {doing} here. "
-            "The publisher can add it to COMMENTS_ALLOWED_ORIGINS.",
+            _("Pages on %(origin)s may not %(doing)s here.", origin=origin[:200], doing=doing)
+            + " "
+            + _("The publisher can add it to COMMENTS_ALLOWED_ORIGINS."),
         )
 
 
@@ -180,8 +180,8 @@ def refuse_fields(errors: dict[str, list[str]]) -> None:
         abort_json(
             422,
             "validation_failed",
-            "Some fields need attention.",
-            fields={name: list(messages) for name, messages in errors.items()},
+            _("Some fields need attention."),
+            fields={name: [str(m) for m in messages] for name, messages in errors.items()},
         )
 
 
@@ -216,19 +216,15 @@ def _read_body() -> bytes:
     except HTTPException:
         raise
     except Exception:  # the server's own error for a malformed transfer (bad chunks)
-        abort_json(400, "invalid_json", "The request body could not be read: it is malformed.")
+        abort_json(400, "invalid_json", _("The request body could not be read: it is malformed."))
     if over:
-        abort_json(413, "payload_too_large", "The request is larger than 64 KiB.")
+        abort(413)  # the app's 413 answer, in the request's language
     return raw
 
 
 def read_json_object() -> dict[str, Any]:
     if request.mimetype != "application/json":
-        abort_json(
-            415,
-            "unsupported_media_type",
-            "Send the comment as JSON (Content-Type: application/json).",
-        )
+        abort(415)  # the app's 415 answer: "Send the comment as JSON (...)"
     raw = _read_body()
     try:
         data = json.loads(
@@ -236,11 +232,13 @@ def read_json_object() -> dict[str, Any]:
             object_pairs_hook=_reject_duplicate_keys,
             parse_constant=_no_constants,
         )
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        reason = "not UTF-8" if isinstance(error, UnicodeDecodeError) else "not valid JSON"
-        abort_json(400, "invalid_json", f"The request body could not be read: it is {reason}.")
+    except UnicodeDecodeError:  # a ValueError: first
+        abort_json(400, "invalid_json", _("The request body could not be read: it is not UTF-8."))
+    except (ValueError, RecursionError):
+        unreadable = _("The request body could not be read: it is not valid JSON.")
+        abort_json(400, "invalid_json", unreadable)
     if not isinstance(data, dict):
-        abort_json(400, "invalid_json", "The request body must be a JSON object.")
+        abort_json(400, "invalid_json", _("The request body must be a JSON object."))
     return data
 
 
@@ -248,17 +246,17 @@ def type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     errors = CommentForm.oversized(data)  # before any text work: see moderation/text.py
     for name in _TEXT_FIELDS:
         if data.get(name) is not None and not isinstance(data[name], str):
-            errors[name] = ["Must be text."]
+            errors[name] = [_("Must be text.")]
     parent = data.get("parent_id")
     if parent is not None and (
         isinstance(parent, bool) or not isinstance(parent, int) or not 1 <= parent <= MAX_ID
     ):
-        errors["parent_id"] = ["Must be the id of a comment, a whole number."]
+        errors["parent_id"] = [_("Must be the id of a comment, a whole number.")]
     notify = data.get("notify_replies")
     if notify is not None and not isinstance(notify, bool):
-        errors["notify_replies"] = ["Must be true or false."]
+        errors["notify_replies"] = [_("Must be true or false.")]
     elif notify and not data.get("email") and "email" not in errors:
-        errors["email"] = ["Give your email address to be told of replies."]
+        errors["email"] = [_("Give your email address to be told of replies.")]
     return errors
 
 
@@ -266,8 +264,9 @@ def type_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 @posting_limit
 def post_comment(article_id: str) -> Response:
     articles.require_valid_id(article_id)
-    require_allowed_origin("post comments")
-    data = read_json_object()
+    require_allowed_origin(_("post comments"))
+    reader = signed_in.reader(posting=True)  # 401 for a bad token, or none when required
+    data = signed_in.as_posted(read_json_object(), reader)
     errors = type_errors(data)
     form = CommentForm.from_json({k: v for k, v in data.items() if k not in errors})
     if not form.validate():
@@ -275,13 +274,13 @@ def post_comment(article_id: str) -> Response:
     parent_id = form.parent_id.data if "parent_id" not in errors else None
     parent = _published_comment(parent_id, article_id) if parent_id is not None else None
     if parent_id is not None and parent is None:
-        errors["parent_id"] = ["The comment you are replying to is not on this article."]
+        errors["parent_id"] = [_("The comment you are replying to is not on this article.")]
     refuse_fields(errors)
 
-    sender = sender_hash(client_address())
+    sender = sender_hash(sender_identity())  # a signed-in reader's follows them
     found = defences.circumstances(article_id, sender)
     if found.closed:
-        abort_json(403, "comments_closed", "Comments are closed on this article.")
+        abort_json(403, "comments_closed", _("Comments are closed on this article."))
 
     draft = defences.Draft(
         article_id=article_id,
@@ -295,103 +294,18 @@ def post_comment(article_id: str) -> Response:
         notify_replies=data.get("notify_replies") is True,
         banned=found.banned,
         spam_model=found.spam_model,
+        verified=reader is not None,
+        staff=reader is not None and reader.staff,
     )
     verdict = defences.assess(draft, found.rules)
     # A token that vouches (in time or not) is used up by this post; a missing,
-    # forged, expired or reused one has nothing to use up.
-    vouched = not (verdict.reason or "").startswith("token_")
-    stored = _store_using_token(draft, verdict, found.article_exists, vouched, parent)
+    # forged, expired or reused one has nothing to use up. Staff take none.
+    vouched = not draft.staff and not (verdict.reason or "").startswith("token_")
+    stored = posting.store(draft, verdict, found.article_exists, vouched, parent)
     metrics.count_post(published=stored["status"] == Status.PUBLISHED)
     if stored["status"] == Status.PUBLISHED:
         return json_response(stored["comment"], 201)
     return json_response({**stored["comment"], "status": "pending"}, 202)
-
-
-def _store_using_token(
-    draft: defences.Draft,
-    verdict: defences.Verdict,
-    article_exists: bool,
-    vouched: bool,
-    parent: Comment | None,
-) -> dict[str, Any]:
-    """Store the post, taking the next use of its token.
-
-    Each use of a token is a numbered slot, unique with the token's digest: of
-    replays sent all at once, one wins each slot and the others look again,
-    finding the token used up (held, token_reused) or the next slot free.
-    """
-    senders = draft.earlier_senders if vouched else []
-    for _ in range(defences.TOKEN_POSTS + 1):
-        slot = None
-        if vouched:
-            if defences.token_reused(draft, senders):
-                if verdict.status == Status.PUBLISHED:
-                    verdict = defences.Verdict(Status.PENDING, "token_reused")
-            else:
-                slot = len(senders) + 1
-        try:
-            comment = _store(draft, verdict, article_exists, slot, parent)
-        except IntegrityError:
-            db.session.rollback()
-            if slot is None:
-                raise
-            article_exists = False  # the rolled-back insert may have made it
-            senders = defences.token_senders(draft)  # another post took the slot: look again
-            continue
-        return {"status": verdict.status, "comment": comment}
-    raise RuntimeError("no free token slot after every retry")  # pragma: no cover, no mutate
-
-
-def _store(
-    draft: defences.Draft,
-    verdict: defences.Verdict,
-    article_exists: bool,
-    token_use: int | None,
-    parent: Comment | None,
-) -> dict[str, object]:
-    """Insert the comment, with its article's row and count, and its thread's
-    counts; its public shape, with the edit token that only this answer shows.
-
-    ``token_use`` is the slot of the token this post takes (None: it takes none).
-    """
-    root_id = threads.root_of(parent) if parent is not None else None
-    edit_token = edit_tokens.new_token() if current_app.config["EDIT_WINDOW"] else None
-    comment = Comment(
-        article_id=draft.article_id,
-        parent_id=draft.parent_id,
-        author=draft.author,
-        email=draft.email,
-        body=draft.body,
-        status=verdict.status,
-        reason=verdict.reason,
-        spam_score=draft.spam.rank,
-        sender_hash=draft.sender_hash,
-        token_digest=draft.token_digest if token_use else None,
-        token_use=token_use,
-        root_id=root_id,
-        edit_token_hash=edit_tokens.token_hash(edit_token) if edit_token else None,
-        # No NUL: PostgreSQL cannot store it (gunicorn refuses it; other servers may not).
-        user_agent=request.headers.get("User-Agent", "").replace("\x00", "")[:512],
-    )
-    db.session.add(comment)
-    if not article_exists:
-        articles.ensure(draft.article_id)
-    if verdict.status == Status.PUBLISHED:
-        articles.adjust({draft.article_id: +1})
-        if root_id is not None:
-            threads.refresh([root_id])
-    # Flushed first, so the answer is built from what was inserted rather than
-    # re-read after the commit expired it.
-    db.session.flush()
-    public = comment.to_public()
-    if parent is None:
-        public.update(reply_count=0, replies=[])
-    else:
-        public["reply_to"] = {"id": parent.id, "author": parent.author}
-    public.update(edit_tokens.grant(comment.created_at, edit_token))
-    events.comment_posted(comment, notify_email=draft.email if draft.notify_replies else None)
-    db.session.commit()
-    return public
 
 
 def _published_comment(comment_id: int, article_id: str) -> Comment | None:

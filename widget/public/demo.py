@@ -94,6 +94,7 @@ def publisher_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.vary.add("Accept-Language")  # the page's words and <html lang> follow it
     return response
 
 

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 
 from .. import articles
@@ -56,7 +57,7 @@ def edit_comment(article_id: str, comment_id: int) -> Response:
     data = api.read_json_object()
     # Of two edits sent at once, or an edit and a moderator's decision, the
     # first wins and the other looks again (each retry means a change won).
-    for _ in range(MAX_EDITS + 2):
+    for _attempt in range(MAX_EDITS + 2):
         status = _edit(comment, data)
         if status is not None:
             break
@@ -91,7 +92,7 @@ def delete_comment(article_id: str, comment_id: int) -> Response:
 def _own_comment(article_id: str, comment_id: int) -> Comment:
     """The comment, when this request may change it; else the JSON error."""
     articles.require_valid_id(article_id)
-    api.require_allowed_origin("change comments")
+    api.require_allowed_origin(_("change comments"))
     listing.require_comment_id(comment_id)
     comment = db.session.scalar(
         select(Comment).where(
@@ -106,18 +107,20 @@ def _own_comment(article_id: str, comment_id: int) -> Comment:
         abort_json(
             403,
             "not_author",
-            "Only the author can change this comment, with the edit token "
-            "its post was answered with (Authorization: Bearer <edit_token>).",
+            _(
+                "Only the author can change this comment, with the edit token "
+                "its post was answered with (Authorization: Bearer <edit_token>)."
+            ),
         )
     if not current_app.config["EDIT_WINDOW"]:
-        abort_json(403, "edit_window_closed", "Comments can no longer be edited on this site.")
+        abort_json(403, "edit_window_closed", _("Comments can no longer be edited on this site."))
     if utcnow() > window_end(comment.created_at):
-        abort_json(403, "edit_window_closed", "The time to edit or delete this comment is over.")
+        abort_json(403, "edit_window_closed", _("The time to edit or delete this comment is over."))
     if _has_replies(comment):
         abort_json(
             403,
             "edit_window_closed",
-            "Somebody has replied to this comment: it can no longer be edited or deleted.",
+            _("Somebody has replied to this comment: it can no longer be edited or deleted."),
         )
     return comment
 
@@ -147,7 +150,10 @@ def _edit(comment: Comment, data: dict[str, Any]) -> Status | None:
         abort_json(
             403,
             "edit_limit_reached",
-            f"A comment can be edited at most {MAX_EDITS} times, and this one has been.",
+            _(
+                "A comment can be edited at most %(count)s times, and this one has been.",
+                count=MAX_EDITS,
+            ),
         )
     verdict, spam = _screen(comment, author, body)
     return _save_edit(comment, author, body, verdict, spam)
@@ -156,12 +162,12 @@ def _edit(comment: Comment, data: dict[str, Any]) -> Status | None:
 def _validated(data: dict[str, Any], comment: Comment) -> tuple[str, str]:
     """The new author and body, checked as a post's are; else 422."""
     errors: dict[str, list[str]] = {
-        name[:64]: ["An edit changes only the comment's body and author."]
+        name[:64]: [_("An edit changes only the comment's body and author.")]
         for name in sorted(set(data) - _EDIT_FIELDS)[:10]
     }
     errors.update(api.type_errors({k: v for k, v in data.items() if k in _EDIT_FIELDS}))
     fields = {"author": comment.author, "body": data.get("body")}
-    if data.get("author") is not None:
+    if data.get("author") is not None and not comment.verified:  # the publisher's name stays
         fields["author"] = data["author"]
     form = CommentForm.from_json({k: v for k, v in fields.items() if k not in errors})
     if not form.validate():
@@ -179,7 +185,7 @@ def _screen(
     sender = sender_hash(client_address())
     found = defences.circumstances(comment.article_id, sender)
     if found.closed:
-        abort_json(403, "comments_closed", "Comments are closed on this article.")
+        abort_json(403, "comments_closed", _("Comments are closed on this article."))
     # The author's ban counts as well as this client's: a banned author does
     # not get round it from another address.
     banned = found.banned or (
@@ -197,11 +203,12 @@ def _screen(
         extra={},
         banned=banned,
         spam_model=found.spam_model,
+        staff=comment.staff,
     )
     skipped = {defences.form_token}
     if body == comment.body:  # unchanged text would find itself: it passed when posted
         skipped.add(defences.duplicate)
-    checks = [check for check in defences.CHECKS if check not in skipped]
+    checks = [check for check in defences.checks_for(draft) if check not in skipped]
     return defences.assess(draft, found.rules, checks), draft.spam
 
 

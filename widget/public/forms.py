@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -23,7 +25,7 @@ from ..moderation import text
 
 def readable(form: FlaskForm, field: Any) -> None:
     if field.data is not None and not text.is_storable(field.data):
-        raise ValidationError("Contains control characters that cannot be stored.")
+        raise ValidationError(_("Contains control characters that cannot be stored."))
 
 
 class CommentForm(FlaskForm):
@@ -43,8 +45,9 @@ class CommentForm(FlaskForm):
         validators=[
             Optional(),
             readable,
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email(message="That does not look like an email address."),
+            # Lazy: the form is defined once, its messages read per request.
+            Length(max=254, message=lazy_gettext("An email address has at most 254 characters.")),
+            Email(message=lazy_gettext("That does not look like an email address.")),
         ],
     )
     parent_id = IntegerField(validators=[Optional()])
@@ -55,15 +58,12 @@ class CommentForm(FlaskForm):
         (trimming, checks, phrase matching all look at every character)."""
         maximum = current_app.config["MAX_LENGTH"]
         limits = {
-            "author": (text.MAX_RAW_AUTHOR, "Your name can be at most 80 characters"),
-            "body": (
-                2 * maximum + text.RAW_BODY_SLACK,
-                f"Your comment can be at most {maximum} characters",
-            ),
-            "email": (text.MAX_RAW_EMAIL, "An email address has at most 254 characters"),
+            "author": (text.MAX_RAW_AUTHOR, _too_long_name),
+            "body": (2 * maximum + text.RAW_BODY_SLACK, _too_long_comment),
+            "email": (text.MAX_RAW_EMAIL, _too_long_email),
         }
         return {
-            name: [f"{message} (it has {len(data[name])})."]
+            name: [message(len(data[name]))]
             for name, (limit, message) in limits.items()
             if isinstance(data.get(name), str) and len(data[name]) > limit
         }
@@ -76,45 +76,71 @@ class CommentForm(FlaskForm):
     def validate_author(self, field: StringField) -> None:
         readable(self, field)
         if not field.data:
-            raise ValidationError("Please enter your name.")
+            raise ValidationError(_("Please enter your name."))
         hidden = text.hidden_character(field.data)
         if hidden:  # a name must read as what it is: no reordering, nothing unseen
             raise ValidationError(
-                f"Your name contains an invisible or direction-changing character ({hidden}). "
-                "Please remove it."
+                _(
+                    "Your name contains an invisible or direction-changing character "
+                    "(%(character)s). Please remove it.",
+                    character=hidden,
+                )
             )
         if not text.has_letter_or_digit(field.data):
-            raise ValidationError("Your name needs at least one letter or digit.")
+            raise ValidationError(_("Your name needs at least one letter or digit."))
         if text.length(field.data) > 80:
-            raise ValidationError(
-                f"Your name can be at most 80 characters (it has {text.length(field.data)})."
-            )
+            raise ValidationError(_too_long_name(text.length(field.data)))
 
     def validate_body(self, field: StringField) -> None:
         readable(self, field)
         minimum, maximum = current_app.config["MIN_LENGTH"], current_app.config["MAX_LENGTH"]
         size = text.length(field.data or "")
         if size == 0:
-            raise ValidationError("Please write a comment.")
+            raise ValidationError(_("Please write a comment."))
         # Refused rather than removed: the text is stored exactly as written.
         hidden = text.hidden_character(field.data, allowed=text.COMMENT_ONLY)
         if hidden:
             raise ValidationError(
-                f"Your comment contains an invisible or direction-changing character ({hidden}). "
-                "Please remove it."
+                _(
+                    "Your comment contains an invisible or direction-changing character "
+                    "(%(character)s). Please remove it.",
+                    character=hidden,
+                )
             )
         if size < minimum:
             raise ValidationError(
-                f"Your comment needs at least {minimum} characters (it has {size})."
+                _(
+                    "Your comment needs at least %(minimum)s characters (it has %(size)s).",
+                    minimum=minimum,
+                    size=size,
+                )
             )
         visible = text.visible_length(field.data)
         if visible == 0:
-            raise ValidationError("Please write a comment.")
+            raise ValidationError(_("Please write a comment."))
         if visible < minimum:  # blank fillers and marks do not make up the minimum
             raise ValidationError(
-                f"Your comment needs at least {minimum} visible characters (it has {visible})."
+                _(
+                    "Your comment needs at least %(minimum)s visible characters (it has %(size)s).",
+                    minimum=minimum,
+                    size=visible,
+                )
             )
         if size > maximum:
-            raise ValidationError(
-                f"Your comment can be at most {maximum} characters (it has {size})."
-            )
+            raise ValidationError(_too_long_comment(size))
+
+
+def _too_long_name(size: int) -> str:
+    return _("Your name can be at most 80 characters (it has %(size)s).", size=size)
+
+
+def _too_long_comment(size: int) -> str:
+    return _(
+        "Your comment can be at most %(maximum)s characters (it has %(size)s).",
+        maximum=current_app.config["MAX_LENGTH"],
+        size=size,
+    )
+
+
+def _too_long_email(size: int) -> str:
+    return _("An email address has at most 254 characters (it has %(size)s).", size=size)

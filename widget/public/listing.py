@@ -17,9 +17,11 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import NamedTuple, NoReturn
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import cache
@@ -50,8 +52,12 @@ class PageKey(NamedTuple):
     after_likes: int | None = None
     # A replies page: the top-level comment whose thread it pages.
     thread_id: int | None = None
+    # The HTML fragment (fragment.py) of this page, in this language; None: JSON.
+    html_language: str | None = None
 
     def etag(self) -> str:
+        if self.html_language is not None:
+            return _digest(self)  # no form token in it: changes with the article only
         period = int(time.time() // TOKEN_PERIOD_SECONDS)
         return f"{_digest(self)}-{period}"
 
@@ -106,12 +112,29 @@ def _pages() -> PageCache:
 
 
 def page_key(
-    article_id: str, sort: str, limit: int, cursor: Cursor | None, thread_id: int | None = None
+    article_id: str,
+    sort: str,
+    limit: int,
+    cursor: Cursor | None,
+    thread_id: int | None = None,
+    html_language: str | None = None,
 ) -> PageKey:
     version = cache.current_version(article_id)
     after_id = cursor.after_id if cursor else None
     after_likes = cursor.after_likes if cursor else None
-    return PageKey(article_id, version, sort, limit, after_id, after_likes, thread_id)
+    return PageKey(
+        article_id, version, sort, limit, after_id, after_likes, thread_id, html_language
+    )
+
+
+def cached(key: PageKey, build: Callable[[], str]) -> str:
+    """The page under ``key`` from the page cache, else ``build()``'s, kept
+    there: how another format of a page (the HTML fragment) shares the cache."""
+    page = _pages().get(key)
+    if page is None:
+        page = build()
+        _pages().put(key, page)
+    return page
 
 
 def form_json(article_id: str) -> str:
@@ -130,6 +153,8 @@ def form_json(article_id: str) -> str:
             # For the box: the reaction button's word, and how long edits stay open.
             "like_label": config["LIKE_LABEL"],
             "edit_window": config["EDIT_WINDOW"],
+            # COMMENTS_SSO_REQUIRED: the box shows "Sign in to comment" instead.
+            "login_required": config["SSO_REQUIRED"],
         },
         separators=(",", ":"),
     )
@@ -211,7 +236,7 @@ def client_has(etag: str) -> bool:
 
 def comment_not_found() -> NoReturn:
     """The 404 of every route about one comment that this article does not show."""
-    abort_json(404, "not_found", "No such comment on this article.")
+    abort_json(404, "not_found", _("No such comment on this article."))
 
 
 def require_comment_id(comment_id: int) -> None:

@@ -12,12 +12,16 @@ import functools
 import json
 from typing import Any
 
-from . import openapi_conversations
+from . import openapi_conversations, openapi_sign_in
 from .openapi_components import JSON, MAX_COUNT_IDS, components, error, ok, ref
 
 
 def build(min_length: int = 50, max_length: int = 5000) -> dict[str, Any]:
     """The document for an instance with these comment length limits."""
+    return openapi_sign_in.add(_document(min_length, max_length))
+
+
+def _document(min_length: int, max_length: int) -> dict[str, Any]:
     common_errors = {
         "404": ref("responses", "NotFound"),
         "429": ref("responses", "RateLimited"),

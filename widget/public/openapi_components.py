@@ -17,6 +17,7 @@ TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 # Error codes by status, as the API and errors.py emit them.
 ERROR_CODES: dict[int, list[str]] = {
     400: ["invalid_json", "invalid_article_id", "invalid_parameter", "bad_request"],
+    401: ["sso_invalid", "login_required"],
     403: [
         "origin_not_allowed",
         "comments_closed",
@@ -98,6 +99,7 @@ def comment_properties(min_length: int, max_length: int) -> dict[str, Any]:
             "type": "boolean",
             "description": "Posted by a reader signed in through the publisher.",
         },
+        "staff": {"type": "boolean", "description": "Posted by the publisher's staff."},
     }
 
 

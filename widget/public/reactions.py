@@ -23,16 +23,17 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Response, current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import articles
 from ..errors import json_response
-from ..extensions import client_address, db, limiter
+from ..extensions import db, limiter, sender_identity
 from ..models import VOTER_PATTERN, Comment, Like, ReportReason
 from ..moderation import reports, text
 from ..privacy import sender_hash
-from . import api, listing
+from . import api, listing, signed_in
 from .api import bp
 
 VOTER = re.compile(VOTER_PATTERN)
@@ -54,9 +55,10 @@ REPORTS = "/articles/<any_id:article_id>/comments/<int:comment_id>/reports"
 
 def _read(article_id: str) -> dict[str, Any]:
     """The checks every reaction passes first, in posting's order: the
-    article ID, the page's origin, then the body."""
+    article ID, the page's origin, a sign-in token if any, then the body."""
     articles.require_valid_id(article_id)
-    api.require_allowed_origin("send likes or reports")
+    api.require_allowed_origin(_("send likes or reports"))
+    signed_in.reader()  # 401 for a bad token; a good one: the reader's, not the address's
     return api.read_json_object()
 
 
@@ -64,7 +66,7 @@ def _voter_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     voter = data.get("voter")
     if isinstance(voter, str) and VOTER.fullmatch(voter):
         return {}
-    return {"voter": ["A voter is the box's random id: 16 to 64 letters, digits, - or _."]}
+    return {"voter": [_("A voter is the box's random id: 16 to 64 letters, digits, - or _.")]}
 
 
 # --- likes ---------------------------------------------------------------------
@@ -87,7 +89,7 @@ def _like_request(article_id: str, comment_id: int) -> tuple[str, Any]:
 @reaction_limit
 def like(article_id: str, comment_id: int) -> Response:
     voter, locked = _like_request(article_id, comment_id)
-    client = sender_hash(client_address())
+    client = sender_hash(sender_identity())
     db.session.add(Like(comment_id=comment_id, voter=voter, client_hash=client))
     try:
         db.session.flush()
@@ -167,19 +169,19 @@ def _checked_report(data: dict[str, Any]) -> reports.NewReport:
     errors = _voter_errors(data)
     reason = data.get("reason")
     if not (isinstance(reason, str) and reason in REASONS):
-        errors["reason"] = ["Choose a reason: spam, abuse, off_topic or illegal."]
+        errors["reason"] = [_("Choose a reason: spam, abuse, off_topic or illegal.")]
     details = _details(data.get("details"), errors)
     email = None
     if not isinstance(data.get("email"), str | None):  # a number or a list: never ignored
-        errors["email"] = ["Must be text."]
+        errors["email"] = [_("Must be text.")]
     elif reason == ReportReason.ILLEGAL:
         if not details and "details" not in errors:
-            errors["details"] = ["Say what is illegal about this comment."]
+            errors["details"] = [_("Say what is illegal about this comment.")]
         email = _email(data.get("email"), errors)
     api.refuse_fields(errors)
     return reports.NewReport(
         voter=data["voter"],
-        client_hash=sender_hash(client_address()),
+        client_hash=sender_hash(sender_identity()),
         reason=ReportReason(reason),
         details=details,
         email=email,
@@ -191,18 +193,25 @@ def _details(value: Any, errors: dict[str, list[str]]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        errors["details"] = ["Must be text."]
+        errors["details"] = [_("Must be text.")]
         return ""
     maximum = reports.MAX_DETAILS
     value = text.trim(value)  # every check below is linear: the body is 64 KiB at most
     problem = None
     hidden = text.hidden_character(value, allowed=text.COMMENT_ONLY)
     if not text.is_storable(value):
-        problem = "Contains control characters that cannot be stored."
+        problem = _("Contains control characters that cannot be stored.")
     elif hidden:
-        problem = f"Contains an invisible or direction-changing character ({hidden})."
+        problem = _(
+            "Contains an invisible or direction-changing character (%(character)s).",
+            character=hidden,
+        )
     elif text.length(value) > maximum:
-        problem = f"Details can be at most {maximum} characters (it has {text.length(value)})."
+        problem = _(
+            "Details can be at most %(maximum)s characters (it has %(size)s).",
+            maximum=maximum,
+            size=text.length(value),
+        )
     if problem:
         errors["details"] = [problem]
         return ""
@@ -212,12 +221,14 @@ def _details(value: Any, errors: dict[str, list[str]]) -> str:
 def _email(value: Any, errors: dict[str, list[str]]) -> str | None:
     """The reporter's address, required for an ``illegal`` report."""
     if not isinstance(value, str) or not value.strip():
-        errors["email"] = ["Give your email address: the receipt of an illegal report goes there."]
+        errors["email"] = [
+            _("Give your email address: the receipt of an illegal report goes there.")
+        ]
         return None
     value = value.strip()
     try:  # 254 characters at most, among the rest
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        errors["email"] = ["That does not look like an email address."]
+        errors["email"] = [_("That does not look like an email address.")]
         return None
     return value
