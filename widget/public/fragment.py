@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from .. import articles
 from ..extensions import limiter
-from ..i18n import RIGHT_TO_LEFT, best_language
+from ..i18n import best_language
 from . import api, listing
 
 bp = Blueprint("fragment", __name__)
@@ -89,12 +89,10 @@ def _asked_language() -> str | None:
 def _render(key: listing.PageKey, language: str) -> str:
     # The JSON page of the same version: shared with the listing's cache.
     page = json.loads(listing.render(key._replace(html_language=None)))
-    with force_locale(language):
+    with force_locale(language):  # page_lang and page_dir follow (i18n.page_language)
         return render_template(
             "fragment/comments.html",
             page=page,
-            lang=language.replace("_", "-"),
-            direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
             when=lambda moment: _when(moment, language),
             paragraphs=paragraphs,
         )

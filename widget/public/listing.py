@@ -163,9 +163,10 @@ def form_json(article_id: str) -> str:
 def render(key: PageKey) -> str:
     """The page as JSON text: every member of the listing but ``form``, or a
     replies page."""
-    cached = _pages().get(key)
-    if cached is not None:
-        return cached
+    return cached(key, lambda: _json_page(key))
+
+
+def _json_page(key: PageKey) -> str:
     after = Cursor(key.sort, key.after_id, key.after_likes) if key.after_id else None
     if key.thread_id is not None:
         content = _replies_content(key, after)
@@ -182,9 +183,7 @@ def render(key: PageKey) -> str:
             "comments": comments,
             "next_cursor": following.encode() if following else None,
         }
-    page = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    _pages().put(key, page)
-    return page
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
 
 def _replies_content(key: PageKey, after: Cursor | None) -> dict[str, object]:
