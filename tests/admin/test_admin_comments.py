@@ -127,10 +127,11 @@ def test_filters_by_status_article_text_and_sender(app: Flask, admin: FlaskClien
     assert authors("article=a2") == {"Beta", "Gamma"}
     assert authors("sender=aaa") == {"Alpha", "Gamma"}
     assert authors("sender=aaa&article=a2") == {"Gamma"}
-    assert authors("q=gamm") == {"Gamma"}  # names too, any case
-    assert authors("q=100%25") == {"Gamma"}  # % is literal, not a wildcard
-    assert authors("q=1_0") == set()  # so is _ (it would match "100")
-    assert authors("q=%25") == {"Gamma"}
+    assert authors("q=GAMMA") == {"Gamma"}  # names too, any case
+    assert authors("q=gamm") == set()  # whole words, not a piece of one
+    assert authors("q=100%25") == {"Gamma"}  # % is no wildcard: the word is 100
+    assert authors("q=1_0") == set()  # nor is _ (it would match "100")
+    assert authors("q=%25") == set()  # no word at all: nothing, not everything
 
 
 @pytest.mark.parametrize(

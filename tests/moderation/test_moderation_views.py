@@ -102,7 +102,7 @@ def test_a_filter_matching_nothing_says_so(app: Flask) -> None:
     assert "<strong>0 comments</strong> match now" in html and "now matching" not in html
 
 
-def test_text_names_and_emails_are_searched_literally(app: Flask) -> None:
+def test_text_names_and_emails_are_searched_by_whole_words(app: Flask) -> None:
     add_comments(
         app,
         [
@@ -120,12 +120,15 @@ def test_text_names_and_emails_are_searched_literally(app: Flask) -> None:
         names = ("Windows", "Plain", "Snake", "ann_100%", "Mailer")
         return {name for name in names if f">{name}<" in html}
 
-    assert authors("C:\\temp") == {"Windows"}
-    assert authors("\\") == {"Windows"}
+    assert authors("C:\\temp") == {"Windows", "Plain"}  # the words c and temp, in both
+    assert authors("C:\\temp\\notes") == {"Windows"}
+    assert authors("\\") == set()  # punctuation alone finds nothing, and is no error
     assert authors("my_value") == {"Snake"}
-    assert authors("n_100%") == {"ann_100%"}  # in the name
-    assert authors("t_last+100%@") == {"Mailer"}  # in the email
-    assert authors("example.com") == {"Mailer"}
+    assert authors("ann_100%") == {"ann_100%"}  # in the name
+    assert authors("n_100%") == set()  # a piece of a word is not the word
+    assert authors("First_Last+100%@Example.com") == {"Mailer"}  # an address, any case
+    assert authors("t_last+100%@example.com") == set()  # only the whole address
+    assert authors("example.com") == set()  # addresses are not searched by their words
 
 
 # --- emptying spam --------------------------------------------------------------------

@@ -154,6 +154,10 @@ class BulkForm(FlaskForm):
     # touched, and a match that changed is asked about again (admin.bulk).
     shown_max_id = WholeNumberField("Newest comment shown")
     shown_count = WholeNumberField("Comments shown")
+    # Instead of shown_count when the list said only "more than N match"
+    # (admin/comments.py COUNT_CAP): the action first counts them exactly and
+    # asks the admin to confirm that number.
+    shown_more_than = WholeNumberField("Counted up to")
 
 
 class KeepForm(FlaskForm):

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from .. import articles, threads
 from ..extensions import db
@@ -48,20 +48,25 @@ def set_status(selection: Selection, to: Status) -> list[int]:
     """Move the selected comments to ``to``; returns the ids that changed.
 
     Comments entering or leaving the published status shift their article's
-    count, and their threads are recounted (``threads.refresh``). The deltas
+    count (one UPDATE for all articles, ``articles.adjust``); a top-level
+    comment's ``listed`` changes with it, and the threads whose replies
+    changed are recounted (``threads.refresh``). The deltas
     come from the UPDATE itself (RETURNING), not from an earlier SELECT, so a
     comment posted while the action runs can never make a count drift.
     Published replies are mailed to the authors they answer who asked.
     """
     where = selection.conditions()
     deltas: Counter[str] = Counter()
-    touched: set[int] = set()  # the threads whose counts or placeholders change
-    returning = (Comment.id, Comment.article_id, func.coalesce(Comment.root_id, Comment.id))
+    # A top-level comment's own ``listed`` is set in the same UPDATE (its
+    # reply_count does not change with its status): a wave of 20,000 spam
+    # comments is one pass over the rows, not one more per thread.
+    listed = and_(Comment.root_id.is_(None), or_(Comment.reply_count > 0, to == Status.PUBLISHED))
+    returning = (Comment.id, Comment.article_id, Comment.root_id)
     if to == Status.PUBLISHED:
         rows = db.session.execute(
             update(Comment)
             .where(*where, Comment.status != Status.PUBLISHED)
-            .values(status=Status.PUBLISHED)
+            .values(status=Status.PUBLISHED, listed=listed, **deletion_time(Status.PUBLISHED))
             .returning(*returning),
             execution_options=_QUIET,
         ).all()
@@ -71,7 +76,7 @@ def set_status(selection: Selection, to: Status) -> list[int]:
         rows = db.session.execute(
             update(Comment)
             .where(*where, Comment.status == Status.PUBLISHED)
-            .values(status=to)
+            .values(status=to, listed=listed, **deletion_time(to))
             .returning(*returning),
             execution_options=_QUIET,
         ).all()
@@ -79,18 +84,27 @@ def set_status(selection: Selection, to: Status) -> list[int]:
         others = db.session.scalars(
             update(Comment)
             .where(*where, Comment.status.not_in([Status.PUBLISHED, to]))
-            .values(status=to)
+            .values(status=to, **deletion_time(to))
             .returning(Comment.id),
             execution_options=_QUIET,
         ).all()
         changed = [comment_id for comment_id, _, _ in rows] + list(others)
-    touched.update(root for _, _, root in rows)
     if deltas:
         articles.adjust(dict(deltas))
-    threads.refresh(touched)
+    # The threads whose published replies changed are recounted.
+    threads.refresh(root for _, _, root in rows if root is not None)
     if to == Status.PUBLISHED:
         events.comments_published(changed)
     return changed
+
+
+# --- retention: when a comment became deleted (moderation/retention.py) -------
+
+
+def deletion_time(to: Status) -> dict[str, object]:
+    """``deleted_at`` for comments moving to ``to``: now when deleted, else
+    cleared (a restored comment is no longer on its way to the purge)."""
+    return {"deleted_at": utcnow() if to == Status.DELETED else None}
 
 
 def change_status(selection: Selection, action: str, actor: str) -> int:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 
-from .. import articles
+from .. import articles, fulltext
 from ..extensions import db
 from ..models import MAX_ID, Comment, Status
 from . import ModerationError, learning, text
@@ -35,9 +36,8 @@ def clean_article_id(value: str) -> str:
     return value
 
 
-def _like_pattern(search: str) -> str:
-    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,9 @@ class Selection:
         }
         return {name: str(value) for name, value in found.items() if value}
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, *, search: bool = True) -> list[ColumnElement[bool]]:
+        """The filter as WHERE conditions; ``search=False`` leaves the text
+        search out, for ``newest``/``count_upto`` that add it their way."""
         where: list[ColumnElement[bool]] = []
         if self.ids is not None:
             where.append(Comment.id.in_(self.ids))
@@ -121,15 +123,8 @@ class Selection:
             where.append(Comment.sender_hash == self.sender)
         if self.likely_spam:
             where.append(Comment.spam_score >= learning.LIKELY_RANK)
-        if self.search:
-            pattern = _like_pattern(self.search)
-            where.append(
-                or_(
-                    Comment.body.ilike(pattern, escape="\\"),
-                    Comment.author.ilike(pattern, escape="\\"),
-                    Comment.email.ilike(pattern, escape="\\"),
-                )
-            )
+        if self.search and search:
+            where.append(fulltext.matches(self.search, _dialect()))
         return where
 
     def describe(self) -> str:
@@ -149,6 +144,22 @@ def count(selection: Selection) -> int:
     return db.session.scalar(select(func.count(Comment.id)).where(*selection.conditions())) or 0
 
 
+def count_upto(selection: Selection, cap: int) -> int:
+    """How many comments are selected, counting no further than ``cap + 1``:
+    a count over a million rows is the slow part of a list, and "more than
+    ``cap``" is all an admin needs to read there."""
+    found = fulltext.narrowed(
+        select(Comment.id).where(*selection.conditions(search=False)), selection.search, _dialect()
+    )
+    return db.session.scalar(select(func.count()).select_from(found.limit(cap + 1).subquery())) or 0
+
+
+def newest(selection: Selection, *columns: Any) -> Select[Any]:
+    """The selected comments (or ``columns`` of them), newest first."""
+    query = select(*(columns or (Comment,))).where(*selection.conditions(search=False))
+    return fulltext.newest_first(query, selection.search, _dialect())
+
+
 def latest_id(selection: Selection) -> int:
     """The newest selected comment's id (0 when nothing is selected)."""
-    return db.session.scalar(select(func.max(Comment.id)).where(*selection.conditions())) or 0
+    return db.session.scalar(newest(selection, Comment.id).limit(1)) or 0
