@@ -153,6 +153,26 @@ def _webhook_secret(value: str) -> bytes:
     return key
 
 
+MAX_RETENTION_DAYS = 36500  # a hundred years: anything longer is "forever", unset
+
+
+def _retention_days(value: str) -> int | None:
+    """COMMENTS_RETENTION_DAYS: how long deleted comments are kept; unset
+    (or empty) keeps them forever."""
+    if not value.strip():
+        return None
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"COMMENTS_RETENTION_DAYS must be a whole number of days from 1 to "
+            f"{MAX_RETENTION_DAYS}, not {value!r} (unset it to keep deleted comments forever)"
+        )
+    return days
+
+
 def _public_url(value: str) -> str | None:
     url = value.strip().rstrip("/")
     if url and not _ORIGIN.fullmatch(url):
@@ -333,6 +353,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         TOKEN_MAX_AGE=6 * 3600,
         # Conversations (contract 1.1): author edits, reader reports, likes.
         EDIT_WINDOW=_int(get("COMMENTS_EDIT_WINDOW", "900"), "COMMENTS_EDIT_WINDOW"),
+        # Deleted comments are purged this many days after deletion; None: kept.
+        RETENTION_DAYS=_retention_days(get("COMMENTS_RETENTION_DAYS", "")),
         REPORTS_TO_HOLD=_int(get("COMMENTS_REPORTS_TO_HOLD", "3"), "COMMENTS_REPORTS_TO_HOLD", 1),
         LIKE_LABEL=_like_label(get("COMMENTS_LIKE_LABEL", "Like")),
         # on: the learning filter holds likely spam; off: it only scores.

@@ -106,6 +106,11 @@ class Comment(db.Model):
     # What the admin wrote when removing it (the author's statement of reasons).
     decision: Mapped[str | None] = mapped_column(String(1000), default=None)
 
+    # --- retention (moderation/retention.py)
+    # When it became deleted (its author, an admin, a reader's erase, an
+    # import); None while it is not. COMMENTS_RETENTION_DAYS later it is purged.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
     # --- the learning spam filter (moderation/learning.py)
     # Its score when posted or last edited: the share of the good comments it
     # learnt from that score lower (0.995: more spam-like than 99.5% of them).

@@ -10,6 +10,7 @@ import pytest
 
 from widget import create_app
 from widget.config import ConfigError
+from widget.notify import worker
 
 # (variable, a bad value). Every COMMENTS_* setting the README documents.
 BAD_VALUES = [
@@ -40,6 +41,13 @@ BAD_VALUES = [
     ("COMMENTS_ALLOWED_ORIGINS", "https://news.example.com/world"),
     ("COMMENTS_ALLOWED_ORIGINS", "https://*.example.com"),
     ("COMMENTS_ALLOWED_ORIGINS", "https://news.example.com,ftp://files.example.com"),
+    # Days to keep deleted comments: 1 to 36500, or unset for ever.
+    ("COMMENTS_RETENTION_DAYS", "0"),
+    ("COMMENTS_RETENTION_DAYS", "-30"),
+    ("COMMENTS_RETENTION_DAYS", "36501"),
+    ("COMMENTS_RETENTION_DAYS", "30d"),
+    ("COMMENTS_RETENTION_DAYS", "1.5"),
+    ("COMMENTS_RETENTION_DAYS", "forever"),
 ]
 
 
@@ -87,6 +95,9 @@ def test_a_maximum_below_the_minimum_is_refused(monkeypatch: pytest.MonkeyPatch)
         ("COMMENTS_DUPLICATE_WINDOW", "0", "DUPLICATE_WINDOW", 0),
         ("COMMENTS_POST_LIMITS", "5/minute; 30 per hour", "POST_LIMITS", "5/minute; 30 per hour"),
         ("COMMENTS_READ_LIMITS", "300/minute", "READ_LIMITS", "300/minute"),
+        ("COMMENTS_RETENTION_DAYS", " 30 ", "RETENTION_DAYS", 30),
+        ("COMMENTS_RETENTION_DAYS", "36500", "RETENTION_DAYS", 36500),
+        ("COMMENTS_RETENTION_DAYS", "", "RETENTION_DAYS", None),
         (
             "COMMENTS_ALLOWED_ORIGINS",
             " https://news.example.com/ , http://localhost:8080,*",
@@ -101,3 +112,9 @@ def test_good_values_are_taken_as_documented(
     monkeypatch.setenv(name, value)
 
     assert create_app({"SECRET_KEY": "k" * 40}).config[key] == expected
+
+
+def test_deleted_comments_are_kept_forever_unless_the_retention_is_set() -> None:
+    app = create_app({"SECRET_KEY": "k" * 40})
+    assert app.config["RETENTION_DAYS"] is None
+    assert worker.chores(app) == []  # no daily purge either

@@ -11,6 +11,7 @@ Every command calls the same code the admin area uses (``actions``, ``bans``,
     flask --app wsgi rules show | pre-moderation on|off|default | hold-first on|off
     flask --app wsgi rules block PHRASE [--reject] | unblock PHRASE
     flask --app wsgi audit [--limit N]
+    flask --app wsgi purge-deleted [--days N] [--dry-run]
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ import functools
 from collections.abc import Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .. import privacy
 from ..extensions import db
 from ..models import AuditEntry
+from ..notify import worker
 from ..ops.cli import ACTOR, friendly, plural
-from . import actions, bans, rules, training
+from . import actions, bans, retention, rules, training
 from .selection import Selection
 
 DONE = {"approve": "Approved", "spam": "Marked as spam", "delete": "Deleted"}
@@ -289,6 +291,32 @@ def audit(limit: int) -> None:
         click.echo(f"{when}  {e.actor:<12} {e.action:<16} {e.count:>7}  {e.detail}")
 
 
+# --- retention -----------------------------------------------------------------
+
+
+@click.command("purge-deleted")
+@with_appcontext
+@click.option(
+    "--days",
+    type=click.IntRange(1, retention.MAX_DAYS),
+    help="Purge comments deleted more than this many days ago (default: COMMENTS_RETENTION_DAYS).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be purged; change nothing.")
+@friendly
+def purge_deleted(days: int | None, dry_run: bool) -> None:
+    """Remove deleted comments for good after a while (placeholders stay for replies)."""
+    days = days or current_app.config["RETENTION_DAYS"]
+    if not days:
+        raise click.UsageError(
+            "Give --days N, or set COMMENTS_RETENTION_DAYS: without either, "
+            "deleted comments are kept forever."
+        )
+    click.echo(retention.purge_deleted(days, ACTOR, dry_run=dry_run).describe())
+
+
 def init_app(app: Flask) -> None:
     for command in (comments_cli, spam_cli, article_cli, ban, unban, rules_cli, audit):
         app.cli.add_command(command)
+    app.cli.add_command(purge_deleted)
+    if app.config["RETENTION_DAYS"]:  # the worker purges once a day
+        worker.add_chore(app, "purge of deleted comments", retention.EVERY, retention.daily)

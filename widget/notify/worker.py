@@ -17,6 +17,9 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -24,6 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
+from ..models import utcnow
 from ..ops.cli import friendly
 from . import digest, mail, outbox, webhooks
 from .models import Kind
@@ -102,16 +106,60 @@ def drain(worker: str | None = None) -> int:
     return count
 
 
+# --- housekeeping ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chore:
+    """A job a higher area gives the worker (moderation's purge of deleted
+    comments): run from housekeeping at most once per ``every``. This area
+    may not import those above it, so they register here (``add_chore``)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], object]
+
+
+def add_chore(app: Flask, name: str, every: timedelta, job: Callable[[], object]) -> None:
+    app.extensions.setdefault("worker_chores", {})[name] = Chore(name, every, job)
+
+
+def chores(app: Flask) -> list[Chore]:
+    return list(app.extensions.get("worker_chores", {}).values())
+
+
+def housekeep(worker: str, done: dict[str, datetime], now: datetime | None = None) -> None:
+    """Hand back dead workers' claims, forget old sent messages, and run the
+    chores that are due (``done``: when each last ran in this process; a
+    new worker runs them at once)."""
+    outbox.release_dead(worker)
+    outbox.purge()
+    now = now or utcnow()
+    for chore in chores(current_app._get_current_object()):  # type: ignore[attr-defined]
+        last = done.get(chore.name)
+        if last is not None and now - last < chore.every:
+            continue
+        done[chore.name] = now
+        try:
+            chore.run()
+        except OperationalError:
+            done.pop(chore.name)  # the database is away: again at the next round
+            raise
+        except Exception:  # a bug must not stop the worker: again after ``every``
+            db.session.rollback()
+            log.exception("worker: %s failed", chore.name)
+
+
 def run(app: Flask, stop: threading.Event) -> None:
     worker = worker_name()
     housekept = -HOUSEKEEPING_SECONDS
+    done: dict[str, datetime] = {}
     while not stop.is_set():
         with app.app_context():
             try:
                 now = time.monotonic()
                 if now - housekept >= HOUSEKEEPING_SECONDS:
-                    outbox.release_dead(worker)
-                    outbox.purge()
+                    housekeep(worker, done)
                     housekept = now
                 busy = work_once(worker)
             except OperationalError as error:  # the database is away: wait for it

@@ -185,6 +185,11 @@ class Import:
             "reviewed_at": None,
             "decision": extra.get("decision"),
             "spam_score": extra.get("spam_score"),
+            # Sources do not say when a comment was deleted: the latest time
+            # known of it counts, as for comments deleted before the column.
+            "deleted_at": self.stamp(extra.get("edited_at") or post.created_at)
+            if post.status == Status.DELETED
+            else None,
         }
 
     # --- writing ---------------------------------------------------------------

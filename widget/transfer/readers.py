@@ -26,15 +26,13 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from .. import articles, privacy, threads
 from ..errors import Refusal
 from ..extensions import db
-from ..models import Comment, Report, SpamExample, Status, iso_utc
-from ..moderation import actions
+from ..models import Comment, Report, Status, iso_utc
+from ..moderation import actions, erasure
+from ..moderation.erasure import ERASED_SENDER  # noqa: F401 (named here by tests and callers)
 from ..notify.models import OutboxMessage, ReplyWatch, Subscriber
 from ..ops.cli import plural
 from . import export as export_lines
 
-# The sender hash of an erased comment kept as a placeholder: it groups
-# nothing, so the placeholder joins no sender's page and no ban.
-ERASED_SENDER = "erased"
 MAX_ADDRESS = 254  # the longest address a comment or report can hold
 SENDER_ADDRESSES = 50  # addresses a sender's page lists (a spammer may have thousands)
 _CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
@@ -242,9 +240,9 @@ def _erase(target: str) -> Erased:
     ids = _comment_ids(target)
     keep = _with_replies(ids)
     gone = [i for i in ids if i not in keep]
-    examples = _forget_examples(ids)
+    examples = erasure.forget_examples(ids)
     deltas, roots = _leaving(ids)
-    placeholders = _empty(sorted(keep))
+    placeholders = erasure.empty(sorted(keep))
     reports = _unaddress_reports(target)
     subscriptions, watches = _unsubscribe(target, ids)
     messages = _purge_outbox(target)
@@ -293,40 +291,6 @@ def _leaving(ids: Sequence[int]) -> tuple[Counter[str], set[int]]:
             deltas[article_id] -= status == Status.PUBLISHED
             roots.add(root)
     return deltas, roots
-
-
-def _forget_examples(ids: Sequence[int]) -> int:
-    """The filter's copies of the texts go; what it counted stays (hashed
-    features, no text: they cannot be read back)."""
-    removed = 0
-    for chunk in _chunks(ids):
-        removed += _removed(delete(SpamExample).where(SpamExample.comment_id.in_(chunk)))
-    return removed
-
-
-def _empty(ids: Sequence[int]) -> int:
-    """Turn comments into placeholders: nothing of the reader stays."""
-    for chunk in _chunks(ids):
-        db.session.execute(
-            update(Comment)
-            .where(Comment.id.in_(chunk))
-            .values(
-                status=Status.DELETED,
-                author="",
-                body="",
-                body_hash=None,
-                email=None,
-                sender_hash=ERASED_SENDER,
-                user_agent="",
-                edit_token_hash=None,
-                edited_at=None,
-                edit_count=0,
-            ),
-            execution_options=_QUIET,
-        )
-        # Reports on an emptied comment have nothing left to judge.
-        actions.resolve_reports(list(chunk), reviewed=False)
-    return len(ids)
 
 
 def _delete(ids: Sequence[int]) -> int:
