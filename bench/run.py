@@ -401,19 +401,9 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
         found["compressed"] = "Content-Encoding" in get(list_url, {"Accept-Encoding": "gzip"})[1]
         found["list_bytes"] = len(body)
         (work / "ceiling-body.json").write_bytes(body)
-
-        say(f"1. list, 8 connections, {d} s")
-        found["list"] = wrk(list_url, connections=8, seconds=d)
-
-        wait_for_token_period(d)
-        etag = get(list_url)[1]["ETag"]
-        assert get(list_url, {"If-None-Match": etag})[0] == 304
-        mark = log.stat().st_size
-        say(f"3. If-None-Match (304), 8 connections, {d} s")
-        found["revalidate"] = wrk(
-            list_url, connections=8, seconds=d, headers=(f"If-None-Match: {etag}",)
-        )
-        found["revalidate_statuses"] = statuses(log, mark)
+        read_runs(args, env, work, log, list_url, found)
+        if args.read_only:
+            return found
 
         counts_url = f"{base}/api/v1/counts?" + "&".join(
             f"article_id=count-{i}" for i in range(100)
@@ -483,13 +473,51 @@ def bench_ours(args: argparse.Namespace, work: Path) -> dict:
         found["first_100"] = min(runs[ARTICLE_100], key=lambda run: run.p50_ms)
         found["first_100k"] = min(runs[ARTICLE_100K], key=lambda run: run.p50_ms)
 
+    return found
+
+
+def read_runs(
+    args: argparse.Namespace, env: dict, work: Path, log: Path, list_url: str, found: dict
+) -> None:
+    """1, 2 and 3, alternated over ``--rounds`` rounds with the ceiling served
+    beside the service: on a shared machine a burst of other work then lands
+    on every side. The table shows each one's median run; ratios are per round."""
+    d = args.seconds
     say(f"2. ceiling: trivial Flask route, same bytes, same gunicorn settings, {d} s")
     ceiling_env = {**env, "BENCH_CEILING_BODY": str(work / "ceiling-body.json")}
+    runs: dict[str, list[Run]] = {"list": [], "ceiling": [], "revalidate": []}
+    found["revalidate_statuses"] = Counter()
     with gunicorn("bench.ceiling:app", ceiling_env, log, "/api/v1/articles/x/comments") as base:
-        found["ceiling"] = wrk(
-            f"{base}/api/v1/articles/{ARTICLE_200}/comments", connections=8, seconds=d
-        )
-    return found
+        ceiling_url = f"{base}/api/v1/articles/{ARTICLE_200}/comments"
+        for number in range(1, args.rounds + 1):
+            say(f"round {number}/{args.rounds}: 1. list, 2. ceiling, 3. 304; 8 connections, {d} s")
+            runs["list"].append(wrk(list_url, connections=8, seconds=d))
+            runs["ceiling"].append(wrk(ceiling_url, connections=8, seconds=d))
+            wait_for_token_period(d)
+            etag = get(list_url)[1]["ETag"]
+            assert get(list_url, {"If-None-Match": etag})[0] == 304
+            mark = log.stat().st_size
+            runs["revalidate"].append(
+                wrk(list_url, connections=8, seconds=d, headers=(f"If-None-Match: {etag}",))
+            )
+            found["revalidate_statuses"] += statuses(log, mark)
+    for name, kept in runs.items():
+        found[name] = sorted(kept, key=lambda run: run.rps)[len(kept) // 2]
+    found["ratios"] = {
+        name: [mine.rps / top.rps for mine, top in zip(runs[name], runs["ceiling"], strict=True)]
+        for name in ("list", "revalidate")
+    }
+
+
+def median(ratios: list[float]) -> float:
+    ordered = sorted(ratios)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def spread(ratios: list[float]) -> str:
+    """Median and range of per-round ratios: ``0.85 (0.80 to 0.90)``."""
+    return f"{median(ratios):.2f} ({min(ratios):.2f} to {max(ratios):.2f})"
 
 
 def bench_isso(seconds: int, work: Path) -> dict | None:
@@ -527,9 +555,11 @@ def table(
     args: argparse.Namespace, ours: dict, isso: dict | None, when: datetime, load: tuple
 ) -> str:
     listing, ceiling, revalidate = ours["list"], ours["ceiling"], ours["revalidate"]
-    first_100, first_100k = ours["first_100"], ours["first_100k"]
-    post, counts, likes = ours["post"], ours["counts"], ours["likes"]
-    post_errors = post.extra.get("other", 0) + post.socket_errors
+    ratios = ours["ratios"]
+    list_row = judged("   list / ceiling", median(ratios["list"]), 0.8)
+    list_row.ratio = spread(ratios["list"])
+    revalidate_row = judged("   304 / ceiling", median(ratios["revalidate"]), 0.9)
+    revalidate_row.ratio = spread(ratios["revalidate"])
     rows = [
         Row(
             "1. list 20 newest of 200 (8 conn)",
@@ -543,14 +573,57 @@ def table(
             fmt_ms(ceiling.p50_ms),
             fmt_ms(ceiling.p99_ms),
         ),
-        judged("   list / ceiling", listing.rps / ceiling.rps, 0.8),
+        list_row,
         Row(
             "3. If-None-Match → 304 (8 conn)",
             f"{revalidate.rps:,.0f} req/s",
             fmt_ms(revalidate.p50_ms),
             fmt_ms(revalidate.p99_ms),
         ),
-        judged("   304 / ceiling", revalidate.rps / ceiling.rps, 0.9),
+        revalidate_row,
+    ]
+    if not args.read_only:
+        rows += more_rows(ours)
+    if isso is not None:
+        rows += isso_rows(isso, listing, ours["post"])
+    post_statuses = ours.get("post_statuses", Counter())
+    lines = [
+        f"## Benchmark, {when:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
+        f"load average before: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}.",
+        f"Database: {'SQLite file' if not args.database_url else args.database_url.split(':')[0]}"
+        f"; rate limits off; wrk and gunicorn (gunicorn.conf.py defaults: "
+        f"{_workers()}) on one loopback; {args.seconds} s per run; "
+        f"list, ceiling and 304 alternated over {args.rounds} rounds (ratios: median, range).",
+        f"Compression: {'on' if ours['compressed'] else 'off'} (neither side compresses). "
+        f"Keep-alive: {'on' if ours['keep_alive'] else 'off'} "
+        "(gunicorn sync workers close every connection; so does Isso under its -w 4 sync).",
+        f"Listing body: {ours['list_bytes']:,} bytes. 304 run: "
+        + ", ".join(f"{n:,} x {s}" for s, n in sorted(ours["revalidate_statuses"].items()))
+        + ". POST run: "
+        + (", ".join(f"{n:,} x {s}" for s, n in sorted(post_statuses.items())) or "not run")
+        + ".",
+        "",
+        "| measurement | throughput | p50 | p99 | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        label = row.label.strip() if not row.label.startswith("   ") else "↳ " + row.label.strip()
+        cells = (label, row.value, row.p50, row.p99, row.ratio, row.target, row.met)
+        lines.append("| " + " | ".join(cells) + " |")
+    if isso is None:
+        lines += ["", "Isso was not run (../shared/bench/isso missing or --no-isso)."]
+    return "\n".join(lines) + "\n"
+
+
+def more_rows(ours: dict) -> list[Row]:
+    """Rows 4 to 7 (left out with --read-only)."""
+    first_100, first_100k = ours["first_100"], ours["first_100k"]
+    post, counts, likes = ours["post"], ours["counts"], ours["likes"]
+    post_errors = post.extra.get("other", 0) + post.socket_errors
+    return [
         Row(
             "4. first page, 100 comments and 100 replies (1 conn, no cache, best of 2)",
             f"{first_100.rps:,.0f} req/s",
@@ -584,57 +657,33 @@ def table(
             fmt_ms(likes.p99_ms),
         ),
     ]
-    if isso is not None:
-        isso_list, isso_post = isso["list"], isso["post"]
-        isso_errors = isso_post.extra.get("other", 0) + isso_post.socket_errors
-        rows += [
-            Row(
-                "Isso 0.14: list 200, `&limit=20` (8 conn)",
-                f"{isso_list.rps:,.1f} req/s",
-                fmt_ms(isso_list.p50_ms),
-                fmt_ms(isso_list.p99_ms),
-            ),
-            judged("   our list / Isso list", listing.rps / isso_list.rps, 20),
-            Row(
-                "Isso 0.14: POST /new, guard off (16 conn)",
-                f"{isso_post.rps:,.0f} req/s, {isso_errors} errors",
-                fmt_ms(isso_post.p50_ms),
-                fmt_ms(isso_post.p99_ms),
-            ),
-        ]
-        row = judged("   our POST / Isso POST", post.rps / isso_post.rps, 2)
-        row.target = "≥ 2, 0 errors"
-        if post_errors:
-            row.met = "**no** (errors)"
-        rows.append(row)
-    lines = [
-        f"## Benchmark, {when:%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
-        f"load average before: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}.",
-        f"Database: {'SQLite file' if not args.database_url else args.database_url.split(':')[0]}"
-        f"; rate limits off; wrk and gunicorn (gunicorn.conf.py defaults: "
-        f"{_workers()}) on one loopback; {args.seconds} s per run.",
-        f"Compression: {'on' if ours['compressed'] else 'off'} (neither side compresses). "
-        f"Keep-alive: {'on' if ours['keep_alive'] else 'off'} "
-        "(gunicorn sync workers close every connection; so does Isso under its -w 4 sync).",
-        f"Listing body: {ours['list_bytes']:,} bytes. 304 run: "
-        + ", ".join(f"{n:,} x {s}" for s, n in sorted(ours["revalidate_statuses"].items()))
-        + ". POST run: "
-        + ", ".join(f"{n:,} x {s}" for s, n in sorted(ours["post_statuses"].items()))
-        + ".",
-        "",
-        "| measurement | throughput | p50 | p99 | ratio | target | met |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+
+
+def isso_rows(isso: dict, listing: Run, post: Run) -> list[Row]:
+    post_errors = post.extra.get("other", 0) + post.socket_errors
+    isso_list, isso_post = isso["list"], isso["post"]
+    isso_errors = isso_post.extra.get("other", 0) + isso_post.socket_errors
+    rows = [
+        Row(
+            "Isso 0.14: list 200, `&limit=20` (8 conn)",
+            f"{isso_list.rps:,.1f} req/s",
+            fmt_ms(isso_list.p50_ms),
+            fmt_ms(isso_list.p99_ms),
+        ),
+        judged("   our list / Isso list", listing.rps / isso_list.rps, 20),
+        Row(
+            "Isso 0.14: POST /new, guard off (16 conn)",
+            f"{isso_post.rps:,.0f} req/s, {isso_errors} errors",
+            fmt_ms(isso_post.p50_ms),
+            fmt_ms(isso_post.p99_ms),
+        ),
     ]
-    for row in rows:
-        label = row.label.strip() if not row.label.startswith("   ") else "↳ " + row.label.strip()
-        cells = (label, row.value, row.p50, row.p99, row.ratio, row.target, row.met)
-        lines.append("| " + " | ".join(cells) + " |")
-    if isso is None:
-        lines += ["", "Isso was not run (../shared/bench/isso missing or --no-isso)."]
-    return "\n".join(lines) + "\n"
+    row = judged("   our POST / Isso POST", post.rps / isso_post.rps, 2)
+    row.target = "≥ 2, 0 errors"
+    if post_errors:
+        row.met = "**no** (errors)"
+    rows.append(row)
+    return rows
 
 
 def _workers() -> str:
@@ -652,6 +701,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3-second runs: a smoke test")
     parser.add_argument("--no-isso", action="store_true", help="skip the Isso comparison")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="alternated list / ceiling / 304 rounds"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="only 1-3 (no writes, no Isso): for development"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL"),
         help="an EMPTY database to use instead of a fresh SQLite file",
@@ -664,6 +719,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.seconds = 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if args.read_only:
+        args.no_isso = True
     ensure_wrk()
     load_before = os.getloadavg()
     when = datetime.now(UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -25,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # under /api/ is JSON. A doubled slash is simply not found (404 JSON).
     app.url_map.merge_slashes = False
     config.load(app, test_config)
+    # The listing's 304s and cached pages, answered before Flask's request
+    # machinery (public/revalidate.py); inside ProxyFix, logs and metrics.
+    from .public import revalidate
+
+    revalidate.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -91,4 +97,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         for endpoint, view in app.view_functions.items():
             if getattr(view, "__wrapper-limiter-instance", None) == limiter:
                 app.view_functions[endpoint] = view.__wrapped__
+        _drop_limiter_hooks(app)
     return app
+
+
+def _drop_limiter_hooks(app: Flask) -> None:
+    """Flask-Limiter's own hooks, which find nothing to do with limits off
+    but still run (and set up their request context) on every request."""
+
+    def ours(hook: Any) -> bool:
+        owner = getattr(hook, "__self__", None)
+        if owner is None and isinstance(hook, functools.partial) and hook.args:
+            owner = hook.args[0]
+        return owner is limiter
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        if None in hooks:
+            hooks[None] = [hook for hook in hooks[None] if not ours(hook)]

@@ -65,6 +65,11 @@ class Versions:
     def current(self, article_id: str) -> int:
         return _read_from_session(article_id)
 
+    def known(self, article_id: str) -> int | None:
+        """The version when it can be had without the session (outside any
+        app context: the listing's WSGI layer), else None."""
+        return None
+
     def changed(self, article_ids: set[str]) -> None:
         """Called after a commit that changed these articles."""
 
@@ -102,6 +107,14 @@ class SqliteVersions(Versions):
         except sqlite3.Error:
             self._forget()
             return _read_from_session(article_id)  # raises the usual way if it must
+        return row[0] if row else 0
+
+    def known(self, article_id: str) -> int | None:
+        try:
+            row = self._connection().execute(self._QUERY, (article_id,)).fetchone()
+        except sqlite3.Error:
+            self._forget()
+            return None
         return row[0] if row else 0
 
 
@@ -215,6 +228,14 @@ class RedisVersions(Versions):
                     )
         return version
 
+    def known(self, article_id: str) -> int | None:
+        with self._lock:
+            if self._drain():
+                cached = self._versions.get(article_id)
+                if cached is not None and cached[1] > time.monotonic():
+                    return cached[0]
+        return None
+
     def changed(self, article_ids: set[str]) -> None:
         with self._lock:
             for article_id in article_ids:
@@ -252,6 +273,10 @@ def _choose(app: Flask) -> Versions:
 
 def versions() -> Versions:
     return current_app.extensions[_EXTENSION]
+
+
+def versions_of(app: Flask) -> Versions:
+    return app.extensions[_EXTENSION]
 
 
 def current_version(article_id: str) -> int:

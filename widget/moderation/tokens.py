@@ -3,6 +3,7 @@ article and the moment, and checked when a post comes back with it."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -14,16 +15,26 @@ _SALT = "comments.form-token"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return serializer_for(current_app.config["SECRET_KEY"])
 
 
-def issue_form_token(article_id: str) -> str:
+@functools.lru_cache(maxsize=8)
+def serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """One serializer per key: building one (and its key derivation) cost
+    every listing as much as signing the token. It holds no per-call state."""
+    return URLSafeTimedSerializer(secret_key, salt=_SALT)
+
+
+def issue_form_token(article_id: str, secret_key: str | None = None) -> str:
     """A token that binds the article and the moment it was handed out.
 
     The random part makes every token issued a different one: a token admits
-    one post, so two readers must never be handed the same token.
+    one post, so two readers must never be handed the same token. The key is
+    the app's (``secret_key`` lets the listing's WSGI layer pass it outside a
+    request).
     """
-    return _serializer().dumps([article_id, secrets.token_urlsafe(6)])
+    key = secret_key if secret_key is not None else current_app.config["SECRET_KEY"]
+    return serializer_for(key).dumps([article_id, secrets.token_urlsafe(6)])
 
 
 def token_digest(token: object) -> str | None:

@@ -17,8 +17,8 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import NamedTuple, NoReturn
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, NoReturn
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
@@ -111,6 +111,11 @@ def _pages() -> PageCache:
     return current_app.extensions["comments.pages"]
 
 
+def pages_of(app: Flask) -> PageCache:
+    """The app's page cache (for the WSGI layer, outside any app context)."""
+    return app.extensions["comments.pages"]
+
+
 def page_key(
     article_id: str,
     sort: str,
@@ -140,24 +145,49 @@ def cached(key: PageKey, build: Callable[[], str]) -> str:
 def form_json(article_id: str) -> str:
     """The listing's ``form`` member as JSON text, with a token of its own.
 
-    Built for every 200 (some 25 µs): a token admits one post, so two answers
-    never share one. A 304 leaves the reader with the token it already has,
-    which the ETag's period keeps from expiring.
+    Built for every 200: a token admits one post, so two answers never share
+    one. A 304 leaves the reader with the token it already has, which the
+    ETag's period keeps from expiring.
     """
-    config = current_app.config
-    return json.dumps(
+    return form_json_for(current_app.config, article_id)
+
+
+def form_json_for(config: Mapping[str, Any], article_id: str) -> str:
+    """``form_json`` for an app's ``config`` (the WSGI layer has no app context)."""
+    before, after = _form_frame(
+        config["MIN_LENGTH"],
+        config["MAX_LENGTH"],
+        config["LIKE_LABEL"],
+        config["EDIT_WINDOW"],
+        config["SSO_REQUIRED"],
+    )
+    # A token is URL-safe base64 and dots: a JSON string as it stands.
+    return f'{before}"{issue_form_token(article_id, config["SECRET_KEY"])}"{after}'
+
+
+_TOKEN_SLOT = '"token":"-"'  # noqa: S105 (where the form token goes, not one)
+
+
+@functools.lru_cache(maxsize=16)
+def _form_frame(
+    min_length: int, max_length: int, like_label: str, edit_window: int, sso_required: bool
+) -> tuple[str, str]:
+    """The form's JSON on either side of the token, encoded once per setting."""
+    text = json.dumps(
         {
-            "min_length": config["MIN_LENGTH"],
-            "max_length": config["MAX_LENGTH"],
-            "token": issue_form_token(article_id),
+            "min_length": min_length,
+            "max_length": max_length,
+            "token": "-",
             # For the box: the reaction button's word, and how long edits stay open.
-            "like_label": config["LIKE_LABEL"],
-            "edit_window": config["EDIT_WINDOW"],
+            "like_label": like_label,
+            "edit_window": edit_window,
             # COMMENTS_SSO_REQUIRED: the box shows "Sign in to comment" instead.
-            "login_required": config["SSO_REQUIRED"],
+            "login_required": sso_required,
         },
         separators=(",", ":"),
     )
+    before, _slot, after = text.partition(_TOKEN_SLOT)  # the first: only numbers precede it
+    return before + '"token":', after
 
 
 def render(key: PageKey) -> str:
@@ -226,11 +256,15 @@ def validators(etag: str, cache_control: str) -> dict[str, str]:
 
 
 def client_has(etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (or is ``*``). Our tags are
-    quoted and never contain a quote, so finding the quoted tag in the header
-    is the weak comparison, without parsing the whole list."""
-    sent = request.environ.get("HTTP_IF_NONE_MATCH")
-    return bool(sent) and (f'"{etag}"' in sent or sent.strip() == "*")
+    """Whether the request's ``If-None-Match`` names ``etag`` (or is ``*``)."""
+    return names(request.environ.get("HTTP_IF_NONE_MATCH"), etag)
+
+
+def names(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``etag`` (or is ``*``). Our
+    tags are quoted and never contain a quote, so finding the quoted tag in
+    the header is the weak comparison, without parsing the whole list."""
+    return bool(if_none_match) and (f'"{etag}"' in if_none_match or if_none_match.strip() == "*")
 
 
 def comment_not_found() -> NoReturn:
