@@ -73,6 +73,8 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/spam.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/box_cost.py
+	$(BIN)/python bench/moderation.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache mutants
