@@ -13,6 +13,7 @@ unless it also asks for the ``backend`` fixture (for a whole module:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -379,3 +380,36 @@ def statements(app: Flask, containing: str = "") -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+# --- what the service logs ------------------------------------------------------
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def logged(*names: str) -> Iterator[list[str]]:
+    """The messages logged to these loggers while the block runs."""
+    handler = _Lines()
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+@pytest.fixture
+def lines() -> Iterator[list[str]]:
+    """The request log's lines (one JSON object per request) during the test."""
+    with logged("comments.request") as found:
+        yield found

@@ -4,10 +4,8 @@ sign-in logs, and the page that says why sign-in cannot work over plain HTTP."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +19,7 @@ from werkzeug.test import TestResponse
 from widget.admin import accounts
 
 from ..admin_support import NAME, PASSWORD, create_admin, csrf_token, login
-from ..conftest import make_app
+from ..conftest import logged, make_app
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SAME_MESSAGE = "That name and password do not match an admin."
@@ -145,28 +143,6 @@ def test_a_very_long_password_is_refused_without_being_hashed(
 
 
 # --- what a failed sign-in logs ---------------------------------------------------
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-@contextmanager
-def logged(*names: str) -> Iterator[list[str]]:
-    handler = Lines()
-    loggers = [logging.getLogger(name) for name in names]
-    for logger in loggers:
-        logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
 
 
 def test_a_failed_sign_in_logs_the_client_hash_not_the_address(app: Flask) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -12,26 +10,6 @@ from flask import Flask
 from ..conftest import comments_url, post_comment
 
 READER_ADDRESS = "203.0.113.77"
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def lines() -> Iterator[list[str]]:
-    handler = Lines()
-    logger = logging.getLogger("comments.request")
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
 
 
 def test_each_request_is_one_json_line_with_status_time_and_article(

@@ -7,7 +7,6 @@ through would fail here."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,26 +29,6 @@ READER = "203.0.113.9"
 URL = comments_url("a1")
 ROUTE = "/api/v1/articles/<any_id:article_id>/comments"
 _TOKEN = re.compile(r'"token":"([^"]+)"')
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def lines() -> Iterator[list[str]]:
-    handler = Lines()
-    logger = logging.getLogger("comments.request")
-    logger.addHandler(handler)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
 
 
 def answered(app: Flask, lines: list[str], fast: bool, method: str, url: str, **kw: Any):
