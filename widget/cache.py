@@ -272,7 +272,7 @@ def _choose(app: Flask) -> Versions:
 
 
 def versions() -> Versions:
-    return current_app.extensions[_EXTENSION]
+    return versions_of(current_app)
 
 
 def versions_of(app: Flask) -> Versions:
@@ -280,7 +280,7 @@ def versions_of(app: Flask) -> Versions:
 
 
 def current_version(article_id: str) -> int:
-    return current_app.extensions[_EXTENSION].current(article_id)
+    return versions_of(current_app).current(article_id)
 
 
 def note_changed(article_id: str) -> None:

@@ -143,6 +143,11 @@ def fts_rowids(search: str) -> Select[Any]:
     )
 
 
+def _joins_fts(search: str | None, dialect: str) -> bool:
+    """A word search on SQLite: read through a join with FTS5 (``narrowed``)."""
+    return bool(search) and dialect == "sqlite" and not is_email(search) and bool(words(search))
+
+
 def narrowed(query: Select[Any], search: str | None, dialect: str) -> Select[Any]:
     """``query`` (over comments) with the text search added. On SQLite a word
     search joins FTS5 rather than asking ``id IN (every match)``: read in
@@ -150,7 +155,7 @@ def narrowed(query: Select[Any], search: str | None, dialect: str) -> Select[Any
     a capped count without collecting every match first."""
     if not search:
         return query
-    if dialect == "sqlite" and not is_email(search) and words(search):
+    if _joins_fts(search, dialect):
         return query.join(fts, fts.c.rowid == Comment.id).where(
             literal_column("comments_fts").op("MATCH")(fts5_query(search))
         )
@@ -160,6 +165,6 @@ def narrowed(query: Select[Any], search: str | None, dialect: str) -> Select[Any
 def newest_first(query: Select[Any], search: str | None, dialect: str) -> Select[Any]:
     """``narrowed``, newest first (on SQLite in FTS5's order when joined)."""
     query = narrowed(query, search, dialect)
-    if search and dialect == "sqlite" and not is_email(search) and words(search):
+    if _joins_fts(search, dialect):
         return query.order_by(fts.c.rowid.desc())
     return query.order_by(Comment.id.desc())

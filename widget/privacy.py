@@ -76,10 +76,11 @@ def sender_hash(client: str) -> str:
     return keyed_hash(current_app.config["SECRET_KEY"], "sender-hash", client, 32)
 
 
-def limit_key(client: str) -> str:
+def limit_key(client: str, secret_key: str | None = None) -> str:
     """What rate limits count under: the client, keyed, so neither Redis nor
-    the local limits file holds an address."""
-    return keyed_hash(current_app.config["SECRET_KEY"], "rate-limit", client, 24)
+    the local limits file holds an address. ``secret_key``: the app's, for a
+    caller outside a request (the listing's WSGI layer)."""
+    return keyed_hash(secret_key or current_app.config["SECRET_KEY"], "rate-limit", client, 24)
 
 
 class BanTarget(NamedTuple):

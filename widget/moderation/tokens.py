@@ -14,8 +14,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 _SALT = "comments.form-token"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return serializer_for(current_app.config["SECRET_KEY"])
+def _serializer(secret_key: str | None = None) -> URLSafeTimedSerializer:
+    return serializer_for(secret_key or current_app.config["SECRET_KEY"])
 
 
 @functools.lru_cache(maxsize=8)
@@ -33,8 +33,7 @@ def issue_form_token(article_id: str, secret_key: str | None = None) -> str:
     the app's (``secret_key`` lets the listing's WSGI layer pass it outside a
     request).
     """
-    key = secret_key if secret_key is not None else current_app.config["SECRET_KEY"]
-    return serializer_for(key).dumps([article_id, secrets.token_urlsafe(6)])
+    return _serializer(secret_key).dumps([article_id, secrets.token_urlsafe(6)])
 
 
 def token_digest(token: object) -> str | None:

@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
 
 
 def _pages() -> PageCache:
-    return current_app.extensions["comments.pages"]
+    return pages_of(current_app)
 
 
 def pages_of(app: Flask) -> PageCache:

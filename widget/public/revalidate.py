@@ -41,7 +41,7 @@ from limits import RateLimitItem, parse_many
 from .. import articles, cache
 from ..extensions import limiter
 from ..ops.metrics import ROUTE_KEY
-from ..privacy import client_key, keyed_hash
+from ..privacy import client_key, limit_key
 from . import listing
 from .api import LIST_CACHE_CONTROL
 
@@ -82,7 +82,7 @@ def _limit_items(limits: str) -> tuple[RateLimitItem, ...]:
 def _limit_key(secret_key: str, address: str | None) -> str:
     """``extensions._limit_key`` for a request that signs nobody in (the
     listing never does): ``privacy.limit_key`` of the client."""
-    return keyed_hash(secret_key, "rate-limit", client_key(address), 24)
+    return limit_key(client_key(address), secret_key)
 
 
 class FastListing:
